@@ -1,0 +1,194 @@
+package io.windowgate;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Properties;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.windowgate.csv.CsvDropReader;
+import io.windowgate.notification.DispatchPolicy;
+import io.windowgate.notification.NotificationIntake;
+import io.windowgate.notification.NotificationValidator;
+import io.windowgate.notification.SessionWindowPolicy;
+import io.windowgate.ops.DatabaseHealthCheck;
+import io.windowgate.ops.ExpirySweep;
+import io.windowgate.ops.ResponseHeaderFilter;
+import io.windowgate.ops.StatusView;
+import io.windowgate.sandbox.SandboxProvider;
+import io.windowgate.store.NotificationStore;
+import io.windowgate.store.SessionWindowStore;
+import io.windowgate.whatsapp.CloudApiPayloads;
+import io.windowgate.whatsapp.DeliveryRecorder;
+import io.windowgate.whatsapp.ProviderErrors;
+import io.windowgate.whatsapp.WebhookEvents;
+import io.windowgate.whatsapp.WebhookSignature;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.support.LifecycleStrategySupport;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires Windowgate's beans in one place, in dependency order, before the YAML routes load: the pooled DataSource, the
+ * schema migration, the stores and policies the routes call, and the provider mode (Cloud API or built-in sandbox).
+ */
+@Configuration
+public class AppConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AppConfiguration.class);
+    /** The sandbox's send endpoint, served by routes/sandbox-provider.camel.yaml. */
+    static final String SANDBOX_MESSAGES_PATH = "/sandbox/v22.0/messages";
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings settings = new Settings(context);
+        boolean sandbox = configureProvider(context, settings);
+
+        Clock clock = Clock.systemUTC();
+        HikariDataSource dataSource = dataSource(settings);
+        // camel-main does not close registry beans: close the pool (and with it an embedded HSQLDB) on stop
+        context.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopped(CamelContext stopped) {
+                dataSource.close();
+            }
+        });
+        migrate(dataSource, settings.get("db.url"));
+
+        SessionWindowPolicy windowPolicy = new SessionWindowPolicy(clock, settings.getInt("window.hours"),
+                settings.getDuration("window.safety-margin"));
+        NotificationStore notifications = new NotificationStore(dataSource, clock);
+        SessionWindowStore windows = new SessionWindowStore(dataSource, clock);
+        ProviderErrors providerErrors = new ProviderErrors();
+
+        bind(context, "dataSource", dataSource);
+        bind(context, "clock", clock);
+        bind(context, "databaseHealthCheck", new DatabaseHealthCheck(dataSource));
+        bind(context, "responseHeaderFilter", new ResponseHeaderFilter());
+        bind(context, "sessionWindowStore", windows);
+        bind(context, "notificationStore", notifications);
+        bind(context, "notificationIntake", new NotificationIntake(
+                new NotificationValidator(settings.get("default-region")), notifications, clock));
+        bind(context, "dispatchPolicy", new DispatchPolicy(windowPolicy, settings.get("window.closed-without-template")));
+        bind(context, "cloudApiPayloads", new CloudApiPayloads());
+        bind(context, "providerErrors", providerErrors);
+        bind(context, "deliveryRecorder", new DeliveryRecorder(notifications, providerErrors));
+        bind(context, "webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
+                settings.get("whatsapp.webhook.verify-token")));
+        bind(context, "webhookEvents", new WebhookEvents(windows, notifications, clock));
+        bind(context, "csvDropReader", new CsvDropReader(settings.get("drop.dir")));
+        bind(context, "expirySweep", new ExpirySweep(windows, notifications, windowPolicy,
+                settings.getDuration("hold.max-age"), clock));
+        bind(context, "statusView", new StatusView(notifications));
+        // bound in both modes so the (then stopped) sandbox routes can be created
+        bind(context, "sandboxProvider", new SandboxProvider(clock, settings.get("whatsapp.app-secret")));
+    }
+
+    /**
+     * Decides between the Cloud API and the built-in sandbox. Without an access token every send goes to the sandbox
+     * served on this instance, and a random app secret signs its webhooks unless one is configured. With a token, the
+     * app secret and a real endpoint are required: refuse to start rather than run half-configured.
+     *
+     * @return true in sandbox mode
+     */
+    private static boolean configureProvider(CamelContext context, Settings settings) {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        Properties overrides = new Properties();
+        boolean sandbox = settings.get("whatsapp.access-token").isBlank();
+        String local = "http://localhost:" + settings.get("camel.server.port");
+        overrides.setProperty("sandbox.enabled", Boolean.toString(sandbox));
+        if (settings.get("sandbox.webhook-url").isBlank()) {
+            overrides.setProperty("sandbox.webhook-url", local + "/webhooks/whatsapp");
+        }
+        if (sandbox) {
+            overrides.setProperty("whatsapp.session.url", local + SANDBOX_MESSAGES_PATH);
+            overrides.setProperty("whatsapp.template.url", local + SANDBOX_MESSAGES_PATH);
+            if (settings.get("whatsapp.app-secret").isBlank()) {
+                byte[] secret = new byte[32];
+                new SecureRandom().nextBytes(secret);
+                overrides.setProperty("whatsapp.app-secret", HexFormat.of().formatHex(secret));
+            }
+            // the sandbox sends no real token; a visible placeholder keeps the Authorization header well-formed
+            overrides.setProperty("whatsapp.access-token", "sandbox");
+            LOG.warn("SANDBOX MODE: whatsapp.access-token is empty, so messages go to the built-in sandbox provider at {}"
+                    + " and nothing reaches WhatsApp. Simulate a customer writing in with: curl -X POST -d 'hello' "
+                    + "{}/sandbox/customers/<phone>/messages", local + SANDBOX_MESSAGES_PATH, local);
+        } else {
+            if (settings.get("whatsapp.app-secret").isBlank()) {
+                throw new IllegalStateException("whatsapp.app-secret is empty: with an access token set, webhooks must "
+                        + "be verified. Set WHATSAPP_APP_SECRET to the App Secret of your Meta app.");
+            }
+            for (String key : new String[] {"whatsapp.session.url", "whatsapp.template.url"}) {
+                String url = settings.get(key);
+                if (url.contains("//messages") || !url.matches("https?://.+")) {
+                    throw new IllegalStateException(key + " is '" + url + "': set whatsapp.phone-number-id (the id of "
+                            + "your business number) or set " + key + " to the full messages endpoint URL.");
+                }
+            }
+        }
+        overrides.forEach((key, value) -> properties.addOverrideProperty((String) key, (String) value));
+        return sandbox;
+    }
+
+    private static HikariDataSource dataSource(Settings settings) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("windowgate-db");
+        config.setJdbcUrl(settings.get("db.url"));
+        config.setUsername(settings.get("db.username"));
+        config.setPassword(settings.get("db.password"));
+        config.setMaximumPoolSize(settings.getInt("db.pool-size"));
+        return new HikariDataSource(config);
+    }
+
+    private static void migrate(HikariDataSource dataSource, String url) {
+        String vendor = url.startsWith("jdbc:postgresql:") ? "postgresql" : "hsqldb";
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration/common", "classpath:db/migration/" + vendor)
+                .failOnMissingLocations(false)
+                .load()
+                .migrate();
+    }
+
+    private static void bind(CamelContext context, String name, Object bean) {
+        context.getRegistry().bind(name, bean);
+    }
+
+    /** Reads configuration through Camel's properties component: application.properties, -D and environment. */
+    static final class Settings {
+        private final CamelContext context;
+
+        Settings(CamelContext context) {
+            this.context = context;
+        }
+
+        String get(String key) {
+            return context.resolvePropertyPlaceholders("{{" + key + "}}").trim();
+        }
+
+        int getInt(String key) {
+            String value = get(key);
+            try {
+                return Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException(key + " must be a whole number, was '" + value + "'");
+            }
+        }
+
+        Duration getDuration(String key) {
+            String value = get(key);
+            try {
+                return Duration.parse(value);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(key + " must be an ISO-8601 duration such as PT5M or P7D, was '"
+                        + value + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.windowgate.csv;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.windowgate.notification.NotificationRequest;
+
+/**
+ * The columns of a dropped file, read from its header row (SPEC section 4): names are case-insensitive, order is free,
+ * unknown columns are ignored. Maps a row's values to a {@link NotificationRequest}.
+ */
+final class CsvLayout {
+
+    private static final List<String> KNOWN = List.of("id", "to", "text", "template", "language", "category", "send_at");
+    private static final Pattern POSITIONAL = Pattern.compile("param(\\d{1,2})");
+    private static final String NAMED_PREFIX = "param:";
+
+    private final List<String> header;
+    private final Map<String, Integer> columns = new HashMap<>();
+    private final TreeMap<Integer, Integer> positional = new TreeMap<>();
+    private final Map<String, Integer> named = new LinkedHashMap<>();
+
+    CsvLayout(List<String> headerRow) throws UnreadableCsvException {
+        this.header = List.copyOf(headerRow);
+        for (int i = 0; i < headerRow.size(); i++) {
+            String raw = headerRow.get(i).strip();
+            String name = raw.toLowerCase(Locale.ROOT);
+            Matcher p = POSITIONAL.matcher(name);
+            Integer previous = null;
+            if (KNOWN.contains(name)) {
+                previous = columns.put(name, i);
+            } else if (p.matches() && Integer.parseInt(p.group(1)) >= 1) {
+                previous = positional.put(Integer.parseInt(p.group(1)), i);
+            } else if (name.startsWith(NAMED_PREFIX) && name.length() > NAMED_PREFIX.length()) {
+                previous = named.put(raw.substring(NAMED_PREFIX.length()).strip(), i);
+            }
+            if (previous != null) {
+                throw new UnreadableCsvException("column '" + raw + "' appears twice in the header row");
+            }
+        }
+        if (!columns.containsKey("to")) {
+            throw new UnreadableCsvException("the header row has no 'to' column (columns found: " + String.join(", ", header)
+                    + "); the first row must name the columns, e.g. id,to,text,template,language");
+        }
+        if (!columns.containsKey("text") && !columns.containsKey("template")) {
+            throw new UnreadableCsvException("the header row has neither a 'text' nor a 'template' column (columns found: "
+                    + String.join(", ", header) + ")");
+        }
+    }
+
+    List<String> header() {
+        return header;
+    }
+
+    boolean hasIdColumn() {
+        return columns.containsKey("id");
+    }
+
+    NotificationRequest request(List<String> values, String derivedId, String source) {
+        String malformed = values.size() > header.size()
+                ? "row has " + values.size() + " fields but the header has " + header.size()
+                        + " columns (an unquoted delimiter or a missing quote?)"
+                : null;
+        String id = hasIdColumn() ? value(values, columns.get("id")) : derivedId;
+        List<String> params = new ArrayList<>();
+        int highest = 0;
+        for (Map.Entry<Integer, Integer> column : positional.entrySet()) {
+            if (value(values, column.getValue()) != null) {
+                highest = column.getKey();
+            }
+        }
+        for (int n = 1; n <= highest; n++) {
+            Integer column = positional.get(n);
+            String value = column == null ? null : value(values, column);
+            params.add(value == null ? "" : value);
+        }
+        Map<String, String> namedParams = new LinkedHashMap<>();
+        named.forEach((name, column) -> {
+            String value = value(values, column);
+            if (value != null) {
+                namedParams.put(name, value);
+            }
+        });
+        return new NotificationRequest(id, value(values, columns.get("to")), value(values, columns.get("text")),
+                value(values, columns.get("template")), value(values, columns.get("language")), params, namedParams,
+                value(values, columns.get("category")), value(values, columns.get("send_at")), source, malformed);
+    }
+
+    /** The value of a column in this row; null when the column is absent, the row is short, or the cell is empty. */
+    private static String value(List<String> values, Integer column) {
+        if (column == null || column >= values.size()) {
+            return null;
+        }
+        String value = values.get(column);
+        return value == null || value.isEmpty() ? null : value;
+    }
+}

@@ -1,0 +1,191 @@
+package io.windowgate.notification;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+
+/**
+ * Turns a raw {@link NotificationRequest} into a canonical {@link Notification}, or explains every problem in words a
+ * person can act on. Rules: SPEC section 2 (id, E.164 recipient, text and/or template, category, sendAt).
+ */
+public final class NotificationValidator {
+
+    public static final int MAX_ID_LENGTH = 128;
+    public static final int MAX_TEXT_LENGTH = 4096;
+    private static final Pattern TEMPLATE_NAME = Pattern.compile("[a-z0-9_]{1,512}");
+    private static final Pattern LANGUAGE_CODE = Pattern.compile("[a-z]{2,3}(_[A-Za-z0-9]{2,4})?");
+    private static final Pattern PARAM_NAME = Pattern.compile("[a-z][a-z0-9_]*");
+
+    private final PhoneNumberUtil phoneNumbers = PhoneNumberUtil.getInstance();
+    private final String defaultRegion;
+
+    public NotificationValidator(String defaultRegion) {
+        String region = defaultRegion == null ? "" : defaultRegion.trim().toUpperCase(Locale.ROOT);
+        if (!phoneNumbers.getSupportedRegions().contains(region)) {
+            throw new IllegalArgumentException("default-region '" + defaultRegion
+                    + "' is not an ISO 3166 region code libphonenumber knows (for example US, GB, DE, IN)");
+        }
+        this.defaultRegion = region;
+    }
+
+    /** The outcome of validation: a notification, or the list of problems (never both). */
+    public record Result(Notification notification, List<String> problems) {
+
+        public boolean valid() {
+            return problems.isEmpty();
+        }
+
+        public String reason() {
+            return String.join("; ", problems);
+        }
+    }
+
+    public Result validate(NotificationRequest request) {
+        List<String> problems = new ArrayList<>();
+        if (request.malformed() != null) {
+            problems.add(request.malformed());
+        }
+        String id = checkId(request.id(), problems);
+        String to = normalisePhone(request.to(), problems);
+        String text = checkText(request.text(), problems);
+        TemplateRef template = checkTemplate(request, problems);
+        if (text == null && template == null && blank(request.text()) && blank(request.templateName())) {
+            problems.add("neither text nor template is given: a notification needs at least one");
+        }
+        Category category = null;
+        if (!blank(request.category())) {
+            category = Category.fromName(request.category()).orElse(null);
+            if (category == null) {
+                problems.add("category '" + request.category()
+                        + "' is unknown: use UTILITY, MARKETING or AUTHENTICATION (or a legacy name such as SHIPPING_UPDATE)");
+            }
+        }
+        Instant sendAt = checkSendAt(request.sendAt(), problems);
+        if (!problems.isEmpty()) {
+            return new Result(null, List.copyOf(problems));
+        }
+        return new Result(new Notification(id, to, text, template, category, sendAt, request.source()), List.of());
+    }
+
+    private static String checkId(String raw, List<String> problems) {
+        if (blank(raw)) {
+            problems.add("id is missing: every notification needs a unique id (at most " + MAX_ID_LENGTH + " characters)");
+            return null;
+        }
+        String id = raw.trim();
+        if (id.length() > MAX_ID_LENGTH) {
+            problems.add("id is " + id.length() + " characters long: at most " + MAX_ID_LENGTH + " are allowed");
+        } else if (id.chars().anyMatch(Character::isISOControl)) {
+            problems.add("id contains control characters (tab, newline...): use printable characters only");
+        }
+        return id;
+    }
+
+    private String normalisePhone(String raw, List<String> problems) {
+        if (blank(raw)) {
+            problems.add("recipient ('to') is missing");
+            return null;
+        }
+        String shown = raw.trim();
+        try {
+            PhoneNumber number = phoneNumbers.parse(shown, defaultRegion);
+            if (!phoneNumbers.isPossibleNumber(number)) {
+                problems.add("recipient '" + shown + "' is not a possible phone number (wrong length for its country "
+                        + "code; numbers without '+' are read as " + defaultRegion + ", see default-region)");
+                return null;
+            }
+            return phoneNumbers.format(number, PhoneNumberFormat.E164);
+        } catch (NumberParseException e) {
+            problems.add("recipient '" + shown + "' is not a phone number: write it in international form such as "
+                    + "+14155550123 (" + e.getErrorType().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
+            return null;
+        }
+    }
+
+    private static String checkText(String raw, List<String> problems) {
+        if (blank(raw)) {
+            return null;
+        }
+        int length = raw.codePointCount(0, raw.length());
+        if (length > MAX_TEXT_LENGTH) {
+            problems.add("text is " + length + " characters long: WhatsApp allows at most " + MAX_TEXT_LENGTH);
+            return null;
+        }
+        return raw;
+    }
+
+    private static TemplateRef checkTemplate(NotificationRequest request, List<String> problems) {
+        if (blank(request.templateName())) {
+            return null;
+        }
+        String name = request.templateName().trim();
+        boolean ok = true;
+        if (!TEMPLATE_NAME.matcher(name).matches()) {
+            problems.add("template name '" + name + "' is not valid: template names use lower-case letters, digits and '_'");
+            ok = false;
+        }
+        String language = blank(request.templateLanguage()) ? null : request.templateLanguage().trim();
+        if (language == null) {
+            problems.add("template '" + name + "' has no language: give the approved language code, e.g. en_US");
+            ok = false;
+        } else if (!LANGUAGE_CODE.matcher(language).matches()) {
+            problems.add("template language '" + language + "' is not a language code such as en, en_US or pt_BR");
+            ok = false;
+        }
+        List<String> positional = request.positionalParams();
+        Map<String, String> named = new LinkedHashMap<>();
+        request.namedParams().forEach((key, value) -> named.put(key.trim(), value));
+        if (!positional.isEmpty() && !named.isEmpty()) {
+            problems.add("template '" + name + "' has both positional (param1...) and named (param:NAME) parameters: "
+                    + "a template uses one format only");
+            ok = false;
+        }
+        for (int i = 0; i < positional.size(); i++) {
+            if (positional.get(i) == null || positional.get(i).isEmpty()) {
+                problems.add("template parameter " + (i + 1) + " is empty while a later one is set: positional "
+                        + "parameters must be filled in order without gaps");
+                ok = false;
+                break;
+            }
+        }
+        for (Map.Entry<String, String> param : named.entrySet()) {
+            if (!PARAM_NAME.matcher(param.getKey()).matches()) {
+                problems.add("template parameter name '" + param.getKey()
+                        + "' is not valid: named parameters use lower-case letters, digits and '_'");
+                ok = false;
+            } else if (param.getValue() == null || param.getValue().isEmpty()) {
+                problems.add("template parameter '" + param.getKey() + "' is empty");
+                ok = false;
+            }
+        }
+        return ok ? new TemplateRef(name, language, positional, named) : null;
+    }
+
+    private static Instant checkSendAt(String raw, List<String> problems) {
+        if (blank(raw)) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(raw.trim()).toInstant();
+        } catch (DateTimeParseException e) {
+            problems.add("sendAt '" + raw.trim() + "' is not an ISO-8601 instant with a zone: write e.g. "
+                    + "2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00");
+            return null;
+        }
+    }
+
+    private static boolean blank(String value) {
+        return value == null || value.isBlank();
+    }
+}

@@ -1,0 +1,37 @@
+package io.windowgate.notification;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The customer service window rule: a window is open for {@code window.hours} after the customer's latest message,
+ * treated as closing {@code window.safety-margin} early. Pure; time comes from the injected {@link Clock}.
+ */
+public final class SessionWindowPolicy {
+
+    private final Clock clock;
+    private final Duration usableWindow;
+
+    public SessionWindowPolicy(Clock clock, int windowHours, Duration safetyMargin) {
+        if (windowHours <= 0) {
+            throw new IllegalArgumentException("window.hours must be positive, was " + windowHours);
+        }
+        if (safetyMargin.isNegative() || safetyMargin.compareTo(Duration.ofHours(windowHours)) >= 0) {
+            throw new IllegalArgumentException("window.safety-margin must be between zero and window.hours, was "
+                    + safetyMargin);
+        }
+        this.clock = clock;
+        this.usableWindow = Duration.ofHours(windowHours).minus(safetyMargin);
+    }
+
+    /** Whether a free-form message may be sent now to a customer whose latest message arrived at the given instant. */
+    public boolean isOpen(Instant lastInboundAt) {
+        return lastInboundAt != null && lastInboundAt.isAfter(cutoff());
+    }
+
+    /** Windows whose latest inbound message is at or before this instant are closed. */
+    public Instant cutoff() {
+        return clock.instant().minus(usableWindow);
+    }
+}

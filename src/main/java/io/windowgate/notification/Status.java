@@ -1,0 +1,20 @@
+package io.windowgate.notification;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/** The statuses of a notification (SPEC section 3.6). Delivery statuses only move forward: SENT < DELIVERED < READ. */
+public enum Status {
+    SCHEDULED, HELD, QUEUED, SENT, DELIVERED, READ, FAILED, REJECTED, EXPIRED;
+
+    /** The statuses from which a provider status webhook may move a notification to this one. */
+    public Set<Status> forwardPredecessors() {
+        return switch (this) {
+            case SENT -> EnumSet.of(QUEUED);
+            case DELIVERED -> EnumSet.of(QUEUED, SENT);
+            case READ -> EnumSet.of(QUEUED, SENT, DELIVERED);
+            case FAILED -> EnumSet.of(QUEUED, SENT, DELIVERED);
+            default -> EnumSet.noneOf(Status.class);
+        };
+    }
+}

@@ -1,0 +1,180 @@
+package io.windowgate.sandbox;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.windowgate.whatsapp.WebhookSignature;
+
+/**
+ * A stand-in for the WhatsApp Cloud API, active when no access token is configured. It answers sends in the Cloud API
+ * format, keeps its own record of customer service windows (it plays WhatsApp, so it does not read Windowgate's
+ * tables), refuses free-form messages outside a window with error 131047, and turns a simulated customer message into a
+ * signed webhook, exactly as WhatsApp would deliver it.
+ */
+public final class SandboxProvider {
+
+    private static final Duration WINDOW = Duration.ofHours(24);
+    private static final int KEPT_MESSAGES = 200;
+    private static final String WABA_ID = "sandbox-waba";
+    private static final String PHONE_NUMBER_ID = "sandbox-phone-number";
+
+    private final Clock clock;
+    private final String appSecret;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, Instant> lastCustomerMessage = new ConcurrentHashMap<>();
+    private final Deque<Map<String, Object>> received = new ArrayDeque<>();
+
+    public SandboxProvider(Clock clock, String appSecret) {
+        this.clock = clock;
+        this.appSecret = appSecret;
+    }
+
+    /**
+     * The answer to a send request, and the status webhook body to deliver afterwards (null when the send was refused).
+     */
+    public record Answer(int httpStatus, String body, byte[] statusWebhook) {
+    }
+
+    public Answer send(byte[] requestBody) {
+        JsonNode request;
+        try {
+            request = json.readTree(requestBody);
+        } catch (IOException e) {
+            return error(400, 100, "Invalid parameter", "request body is not JSON");
+        }
+        if (request == null || !"whatsapp".equals(request.path("messaging_product").asText())) {
+            return error(400, 100, "Invalid parameter", "messaging_product must be \"whatsapp\"");
+        }
+        String to = request.path("to").asText("").replaceAll("[^0-9]", "");
+        if (to.length() < 6) {
+            return error(400, 100, "Invalid parameter", "\"to\" must be a phone number");
+        }
+        String type = request.path("type").asText("text");
+        if ("text".equals(type)) {
+            if (request.path("text").path("body").asText("").isEmpty()) {
+                return error(400, 100, "Invalid parameter", "text.body is required for a text message");
+            }
+            Instant last = lastCustomerMessage.get(to);
+            if (last == null || !clock.instant().isBefore(last.plus(WINDOW))) {
+                return error(400, 131047, "Re-engagement message", "Message failed to send because more than 24 "
+                        + "hours have passed since the customer last replied to this number.");
+            }
+        } else if ("template".equals(type)) {
+            if (request.path("template").path("name").asText("").isEmpty()
+                    || request.path("template").path("language").path("code").asText("").isEmpty()) {
+                return error(404, 132001, "Template name does not exist in the translation",
+                        "template.name and template.language.code are required");
+            }
+        } else {
+            return error(400, 131051, "Unsupported message type", "the sandbox accepts text and template messages");
+        }
+        String wamid = "wamid.sandbox." + UUID.randomUUID();
+        String callback = request.path("biz_opaque_callback_data").asText(null);
+        remember(wamid, to, type, callback, request);
+        ObjectNode answer = json.createObjectNode().put("messaging_product", "whatsapp");
+        answer.putArray("contacts").addObject().put("input", request.path("to").asText()).put("wa_id", to);
+        answer.putArray("messages").addObject().put("id", wamid);
+        return new Answer(200, answer.toString(), statusWebhook(wamid, to, callback, type));
+    }
+
+    /** A customer writes in: opens the window on the provider side and returns the inbound-message webhook body. */
+    public byte[] customerWrites(String phone, String text) {
+        String from = phone == null ? "" : phone.replaceAll("[^0-9]", "");
+        if (from.length() < 6) {
+            throw new IllegalArgumentException("'" + phone + "' is not a phone number: use international form, "
+                    + "e.g. +14155550123");
+        }
+        Instant now = clock.instant();
+        lastCustomerMessage.put(from, now);
+        ObjectNode value = envelopeValue();
+        value.putArray("contacts").addObject().put("wa_id", from).putObject("profile").put("name", "Sandbox customer");
+        value.putArray("messages").addObject()
+                .put("from", from)
+                .put("id", "wamid.sandbox.in." + UUID.randomUUID())
+                .put("timestamp", Long.toString(now.getEpochSecond()))
+                .put("type", "text")
+                .putObject("text").put("body", text == null || text.isBlank() ? "hello" : text);
+        return wrap(value);
+    }
+
+    /** The X-Hub-Signature-256 header for a webhook body. */
+    public String sign(byte[] webhookBody) {
+        return WebhookSignature.sign(appSecret, webhookBody);
+    }
+
+    /** The messages the sandbox accepted, newest first, for a person to look at. */
+    public synchronized List<Map<String, Object>> receivedMessages() {
+        return new ArrayList<>(received);
+    }
+
+    private byte[] statusWebhook(String wamid, String to, String callback, String type) {
+        ObjectNode value = envelopeValue();
+        ArrayNode statuses = value.putArray("statuses");
+        long now = clock.instant().getEpochSecond();
+        for (String status : new String[] {"sent", "delivered"}) {
+            ObjectNode s = statuses.addObject().put("id", wamid).put("status", status)
+                    .put("timestamp", Long.toString(now)).put("recipient_id", to);
+            if (callback != null) {
+                s.put("biz_opaque_callback_data", callback);
+            }
+            s.putObject("pricing").put("billable", "template".equals(type)).put("pricing_model", "PMP")
+                    .put("type", "template".equals(type) ? "regular" : "free_customer_service")
+                    .put("category", "template".equals(type) ? "utility" : "service");
+        }
+        return wrap(value);
+    }
+
+    private ObjectNode envelopeValue() {
+        ObjectNode value = json.createObjectNode().put("messaging_product", "whatsapp");
+        value.putObject("metadata").put("display_phone_number", "15550000000").put("phone_number_id", PHONE_NUMBER_ID);
+        return value;
+    }
+
+    private byte[] wrap(ObjectNode value) {
+        ObjectNode root = json.createObjectNode().put("object", "whatsapp_business_account");
+        ObjectNode change = root.putArray("entry").addObject().put("id", WABA_ID).putArray("changes").addObject();
+        change.put("field", "messages");
+        change.set("value", value);
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private synchronized void remember(String wamid, String to, String type, String callback, JsonNode request) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("wamid", wamid);
+        entry.put("to", to);
+        entry.put("type", type);
+        entry.put("biz_opaque_callback_data", callback);
+        entry.put("acceptedAt", clock.instant().toString());
+        entry.put("request", json.convertValue(request, Map.class));
+        received.addFirst(entry);
+        while (received.size() > KEPT_MESSAGES) {
+            received.removeLast();
+        }
+    }
+
+    private Answer error(int httpStatus, int code, String title, String details) {
+        ObjectNode root = json.createObjectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("message", "(#" + code + ") " + title);
+        error.put("type", "OAuthException");
+        error.put("code", code);
+        error.putObject("error_data").put("messaging_product", "whatsapp").put("details", details);
+        error.put("fbtrace_id", "sandbox");
+        return new Answer(httpStatus, root.toString(), null);
+    }
+}

@@ -1,0 +1,81 @@
+package io.windowgate.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+
+import javax.sql.DataSource;
+
+/**
+ * The customer service windows in the database. A window only ever moves forward: a late or repeated webhook with an
+ * older timestamp leaves it as it is.
+ */
+public final class SessionWindowStore {
+
+    private final DataSource dataSource;
+    private final Clock clock;
+
+    public SessionWindowStore(DataSource dataSource, Clock clock) {
+        this.dataSource = dataSource;
+        this.clock = clock;
+    }
+
+    /** The instant of the recipient's latest inbound message, or null when the recipient never wrote in. */
+    public Instant lastInboundAt(String recipient) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT last_inbound_at FROM session_window WHERE recipient = ?")) {
+            Jdbc.bind(s, recipient);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Jdbc.instant(rs, "last_inbound_at") : null;
+            }
+        }
+    }
+
+    /**
+     * Records an inbound message: opens the window or moves it forward to {@code at}.
+     *
+     * @return true when the window moved (a new window or a later message), false for a stale or repeated message
+     */
+    public boolean recordInbound(String recipient, Instant at, String wamid) throws SQLException {
+        Instant now = clock.instant();
+        try (Connection c = dataSource.getConnection()) {
+            if (moveForward(c, recipient, at, wamid, now)) {
+                return true;
+            }
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO session_window "
+                    + "(recipient, last_inbound_at, last_inbound_wamid, state, updated_at) VALUES (?, ?, ?, 'OPEN', ?)")) {
+                Jdbc.bind(insert, recipient, at, wamid, now);
+                insert.executeUpdate();
+                return true;
+            } catch (SQLException e) {
+                if (!Jdbc.isUniqueViolation(e)) {
+                    throw e;
+                }
+                // another webhook created the row meanwhile; ours may still be the later message
+                return moveForward(c, recipient, at, wamid, now);
+            }
+        }
+    }
+
+    private static boolean moveForward(Connection c, String recipient, Instant at, String wamid, Instant now)
+            throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE session_window SET last_inbound_at = ?, "
+                + "last_inbound_wamid = ?, state = 'OPEN', updated_at = ? WHERE recipient = ? AND last_inbound_at < ?")) {
+            Jdbc.bind(update, at, wamid, now, recipient, at);
+            return update.executeUpdate() > 0;
+        }
+    }
+
+    /** Marks every open window whose latest inbound message is at or before the cutoff as expired, in one statement. */
+    public int expireStale(Instant cutoff) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("UPDATE session_window SET state = 'EXPIRED', updated_at = ? "
+                     + "WHERE state = 'OPEN' AND last_inbound_at <= ?")) {
+            Jdbc.bind(s, clock.instant(), cutoff);
+            return s.executeUpdate();
+        }
+    }
+}
