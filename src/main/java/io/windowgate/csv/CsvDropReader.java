@@ -66,6 +66,16 @@ public final class CsvDropReader {
         }
     }
 
+    /** The reason an unreadable file was refused, without the wrapping of the bean call that found it. */
+    public String reason(Exception exception) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof UnreadableCsvException unreadable) {
+                return unreadable.getMessage();
+            }
+        }
+        return exception.getMessage();
+    }
+
     /** Reads the whole file once: strict UTF-8, RFC 4180 structure, a header naming the needed columns. */
     private static String verify(Path path, char delimiter) throws UnreadableCsvException, IOException {
         MessageDigest sha256;

@@ -1,0 +1,127 @@
+package io.windowgate.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.windowgate.notification.Status;
+import org.apache.camel.builder.NotifyBuilder;
+import org.junit.jupiter.api.Test;
+
+/** csv-drop-ingest end to end: a dropped file is routed by window state, bad rows are reported, nothing goes twice. */
+class CsvDropIngestRouteTest extends RouteTestSupport {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @Test
+    void routesEachRowByWindowStateAndTemplate() throws Exception {
+        windows().recordInbound("+14155550100", Instant.now().minusSeconds(3600), "wamid.in.1");
+        windows().recordInbound("+14155550103", Instant.now().minus(Duration.ofHours(30)), "wamid.in.2");
+
+        drop("orders.csv", """
+                id,to,text,template,language,param1
+                open-1,+14155550100,Your order shipped,,,
+                closed-tpl,+14155550101,,order_shipped,en_US,1001
+                closed-text,+14155550102,Only text,,,
+                stale-text,+14155550103,Window closed 30 h ago,,,
+                open-both,+14155550100,Text wins in an open window,order_shipped,en_US,7
+                """);
+
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/orders.csv")));
+        assertThat(statusOf("open-1")).isEqualTo(Status.SENT);
+        assertThat(stored("open-1").route()).isEqualTo("session");
+        assertThat(stored("open-1").wamid()).startsWith("wamid.");
+        assertThat(statusOf("closed-tpl")).isEqualTo(Status.SENT);
+        assertThat(stored("closed-tpl").route()).isEqualTo("template");
+        assertThat(statusOf("closed-text")).isEqualTo(Status.HELD);
+        assertThat(statusOf("stale-text")).isEqualTo(Status.HELD);
+        assertThat(stored("open-both").route()).isEqualTo("session");
+
+        assertThat(sentTo(SESSION_PATH)).extracting(b -> b.path("biz_opaque_callback_data").asText())
+                .containsExactlyInAnyOrder("open-1", "open-both");
+        JsonNode template = sentTo(TEMPLATE_PATH).get(0);
+        assertThat(template.path("to").asText()).isEqualTo("+14155550101");
+        assertThat(template.path("template").path("name").asText()).isEqualTo("order_shipped");
+        assertThat(template.path("template").path("components").path(0).path("parameters").path(0).path("text")
+                .asText()).isEqualTo("1001");
+        assertThat(template.path("biz_opaque_callback_data").asText()).isEqualTo("closed-tpl");
+        provider.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl())).forEach(request ->
+                assertThat(request.getHeader("Authorization")).isEqualTo("Bearer " + ACCESS_TOKEN));
+    }
+
+    @Test
+    void badRowsGoToTheRejectedFileAndTheOthersStillGoOut() throws Exception {
+        drop("mixed.csv", """
+                id,to,template,language,text
+                good-1,+14155550101,order_shipped,en_US,
+                bad-phone,12,order_shipped,en_US,
+                ,+14155550102,order_shipped,en_US,
+                no-content,+14155550103,,,
+                good-2,+14155550104,order_shipped,en_US,
+                """);
+
+        Path rejected = dropDir.resolve(".done/mixed.csv.rejected.csv");
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/mixed.csv")));
+        assertThat(statusOf("good-1")).isEqualTo(Status.SENT);
+        assertThat(statusOf("good-2")).isEqualTo(Status.SENT);
+        assertThat(statusOf("bad-phone")).isNull();
+        assertThat(Files.readAllLines(rejected)).hasSize(4).satisfies(lines -> {
+            assertThat(lines.get(0)).isEqualTo("line,reason,id,to,template,language,text");
+            assertThat(lines.get(1)).startsWith("3,").contains("'12' is not a possible phone number").contains("bad-phone");
+            assertThat(lines.get(2)).startsWith("4,").contains("id is missing");
+            assertThat(lines.get(3)).startsWith("5,").contains("neither text nor template");
+        });
+    }
+
+    @Test
+    void droppingTheSameRowsAgainSendsNothing() throws Exception {
+        String content = "to;text;template;language\n+14155550101;;order_shipped;en_US\n+14155550102;;order_shipped;en_US\n";
+        drop("first.csv", content);
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/first.csv")));
+        assertThat(sentTo(TEMPLATE_PATH)).hasSize(2);
+
+        drop("second.csv", content);
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/second.csv")));
+        assertThat(sentTo(TEMPLATE_PATH)).hasSize(2);
+        assertThat(sentTo(TEMPLATE_PATH)).extracting(b -> b.path("biz_opaque_callback_data").asText())
+                .allMatch(id -> id.matches("csv-[0-9a-f]{16}-[23]"));
+    }
+
+    @Test
+    void unreadableFileMovesToErrorWithAReason() throws Exception {
+        drop("broken.csv", "id,to,text\nx-1,+14155550101,\"never closed\n");
+
+        Path reason = dropDir.resolve(".error/broken.csv.reason.txt");
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".error/broken.csv")) && Files.exists(reason));
+        assertThat(Files.readString(reason)).contains("not valid CSV");
+        assertThat(statusOf("x-1")).isNull();
+        assertThat(sentTo("/v22.0/.*/messages")).isEmpty();
+    }
+
+    @Test
+    void fileWithoutRecipientColumnMovesToErrorNamingTheColumns() throws Exception {
+        drop("nocol.csv", "id,phone,text\na,+14155550101,hi\n");
+
+        Path reason = dropDir.resolve(".error/nocol.csv.reason.txt");
+        await().atMost(WAIT).until(() -> Files.exists(reason));
+        assertThat(Files.readString(reason)).contains("no 'to' column").contains("id, phone, text");
+    }
+
+    @Test
+    void partFilesAreLeftAlone() throws Exception {
+        Files.writeString(dropDir.resolve("upload.csv.part"), "id,to,text\np-1,+14155550101,hi\n");
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("csv-drop-ingest").whenCompleted(1).create();
+        drop("real.csv", "id,to,template,language\nr-1,+14155550101,order_shipped,en_US\n");
+
+        assertThat(done.matches(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.exists(dropDir.resolve("upload.csv.part"))).isTrue();
+        assertThat(statusOf("p-1")).isNull();
+        assertThat(statusOf("r-1")).isEqualTo(Status.SENT);
+    }
+}

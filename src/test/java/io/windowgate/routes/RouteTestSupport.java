@@ -1,0 +1,219 @@
+package io.windowgate.routes;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.windowgate.WindowgateApplication;
+import io.windowgate.notification.Status;
+import io.windowgate.store.NotificationStore;
+import io.windowgate.store.SessionWindowStore;
+import io.windowgate.store.StoredNotification;
+import io.windowgate.whatsapp.WebhookSignature;
+import org.apache.camel.test.AvailablePortFinder;
+import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * Boots the real application (YAML routes, application.properties, Flyway on a private in-memory HSQLDB) against a
+ * WireMock Cloud API stand-in over real HTTP, with a private drop folder and free ports for each test.
+ */
+abstract class RouteTestSupport extends CamelMainTestSupport {
+
+    static final String APP_SECRET = "test-app-secret";
+    static final String VERIFY_TOKEN = "test-verify-token";
+    static final String ACCESS_TOKEN = "test-access-token";
+    static final String SESSION_PATH = "/v22.0/session/messages";
+    static final String TEMPLATE_PATH = "/v22.0/template/messages";
+
+    final ObjectMapper json = new ObjectMapper();
+    final HttpClient http = HttpClient.newHttpClient();
+    WireMockServer provider;
+    Path dropDir;
+    int serverPort;
+
+    @Override
+    protected Class<?> getMainClass() {
+        return WindowgateApplication.class;
+    }
+
+    @Override
+    protected Properties useOverridePropertiesWithPropertiesComponent() {
+        if (provider == null) {
+            provider = new WireMockServer(options().dynamicPort());
+            provider.start();
+            acceptAllSends();
+        }
+        try {
+            dropDir = Files.createTempDirectory("windowgate-drop");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        serverPort = AvailablePortFinder.getNextAvailable();
+        Properties p = new Properties();
+        p.setProperty("camel.server.port", Integer.toString(serverPort));
+        p.setProperty("camel.management.port", Integer.toString(AvailablePortFinder.getNextAvailable()));
+        p.setProperty("db.url", "jdbc:hsqldb:mem:route-test-" + UUID.randomUUID() + ";hsqldb.tx=mvcc");
+        p.setProperty("drop.dir", dropDir.toString());
+        p.setProperty("drop.poll-interval-ms", "100");
+        p.setProperty("drop.stable-ms", "100");
+        p.setProperty("whatsapp.access-token", ACCESS_TOKEN);
+        p.setProperty("whatsapp.app-secret", APP_SECRET);
+        p.setProperty("whatsapp.webhook.verify-token", VERIFY_TOKEN);
+        p.setProperty("whatsapp.session.url", provider.baseUrl() + SESSION_PATH);
+        p.setProperty("whatsapp.template.url", provider.baseUrl() + TEMPLATE_PATH);
+        p.setProperty("whatsapp.retry.max-redeliveries", "2");
+        p.setProperty("whatsapp.retry.initial-delay-ms", "10");
+        p.setProperty("whatsapp.retry.max-delay-ms", "50");
+        p.setProperty("whatsapp.response-timeout-ms", "2000");
+        // the sweep is triggered by the tests themselves, never by the clock
+        p.setProperty("expiry.cron", "0 0 0 1 1 ? 2099");
+        p.putAll(extraProperties());
+        return p;
+    }
+
+    /** Per-class property overrides. */
+    Properties extraProperties() {
+        return new Properties();
+    }
+
+    @AfterEach
+    void stopProvider() {
+        if (provider != null) {
+            provider.stop();
+        }
+    }
+
+    /** The stand-in answers every send with 200 and a fresh wamid, as the Cloud API does. */
+    void acceptAllSends() {
+        provider.stubFor(post(urlPathMatching("/v22.0/.*/messages")).atPriority(10).willReturn(aResponse()
+                .withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody("{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"x\",\"wa_id\":\"x\"}],"
+                        + "\"messages\":[{\"id\":\"wamid.{{randomValue type='UUID'}}\"}]}")
+                .withTransformers("response-template")));
+    }
+
+    /** The JSON bodies the stand-in received on a path, in arrival order. */
+    List<JsonNode> sentTo(String path) {
+        return provider.findAll(postRequestedFor(urlPathMatching(path))).stream().map(r -> {
+            try {
+                return json.readTree(r.getBodyAsString());
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    /** How many sends (session and template) carried this notification id. */
+    long sendsOf(String id) {
+        return provider.findAll(postRequestedFor(urlPathMatching("/v22.0/.*/messages"))).stream()
+                .filter(r -> r.getBodyAsString().contains("\"biz_opaque_callback_data\":\"" + id + "\"")).count();
+    }
+
+    StoredNotification stored(String id) throws SQLException {
+        return context.getRegistry().lookupByNameAndType("notificationStore", NotificationStore.class).find(id);
+    }
+
+    Status statusOf(String id) throws SQLException {
+        StoredNotification n = stored(id);
+        return n == null ? null : n.status();
+    }
+
+    SessionWindowStore windows() {
+        return context.getRegistry().lookupByNameAndType("sessionWindowStore", SessionWindowStore.class);
+    }
+
+    /** Writes a CSV into the drop folder the way a careful exporter does: a .tmp name first, then a rename. */
+    Path drop(String name, String content) throws IOException {
+        Path tmp = dropDir.resolve(name + ".tmp");
+        Files.writeString(tmp, content, StandardCharsets.UTF_8);
+        return Files.move(tmp, dropDir.resolve(name));
+    }
+
+    /** A webhook body with one inbound text message per (phone digits, epoch seconds) pair, all in one change. */
+    byte[] inboundMessages(Object... phoneAndEpochSecond) {
+        ObjectNode value = envelope();
+        ArrayNode messages = value.putArray("messages");
+        for (int i = 0; i < phoneAndEpochSecond.length; i += 2) {
+            messages.addObject().put("from", (String) phoneAndEpochSecond[i]).put("id", "wamid.in." + UUID.randomUUID())
+                    .put("timestamp", Long.toString((Long) phoneAndEpochSecond[i + 1])).put("type", "text")
+                    .putObject("text").put("body", "hello");
+        }
+        return wrap(value);
+    }
+
+    /** A webhook body with one status for a sent message. */
+    byte[] statusUpdate(String wamid, String notificationId, String status, Integer errorCode) {
+        ObjectNode value = envelope();
+        ObjectNode s = value.putArray("statuses").addObject().put("id", wamid).put("status", status)
+                .put("timestamp", Long.toString(Instant.now().getEpochSecond())).put("recipient_id", "14155550100")
+                .put("biz_opaque_callback_data", notificationId);
+        if (errorCode != null) {
+            s.putArray("errors").addObject().put("code", errorCode).put("title", "Re-engagement message")
+                    .putObject("error_data").put("details", "more than 24 hours have passed");
+        }
+        return wrap(value);
+    }
+
+    private ObjectNode envelope() {
+        ObjectNode value = json.createObjectNode().put("messaging_product", "whatsapp");
+        value.putObject("metadata").put("display_phone_number", "15550000000").put("phone_number_id", "123");
+        return value;
+    }
+
+    private byte[] wrap(ObjectNode value) {
+        ObjectNode root = json.createObjectNode().put("object", "whatsapp_business_account");
+        ObjectNode change = root.putArray("entry").addObject().put("id", "waba").putArray("changes").addObject();
+        change.put("field", "messages");
+        change.set("value", value);
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** POSTs a webhook body signed with the configured app secret. */
+    HttpResponse<String> postSignedWebhook(byte[] body) throws Exception {
+        return postWebhook(body, WebhookSignature.sign(APP_SECRET, body));
+    }
+
+    HttpResponse<String> postWebhook(byte[] body, String signature) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + "/webhooks/whatsapp"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (signature != null) {
+            request.header("X-Hub-Signature-256", signature);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String pathAndQuery) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base() + pathAndQuery)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    String base() {
+        return "http://localhost:" + serverPort;
+    }
+
+    static long minutesAgo(long minutes) {
+        return Instant.now().minusSeconds(minutes * 60).getEpochSecond();
+    }
+}
