@@ -1,0 +1,78 @@
+package io.windowgate.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.windowgate.notification.Status;
+import org.junit.jupiter.api.Test;
+
+/** The sandbox provider (no access token): the whole window rule works over real HTTP without a Meta account. */
+class SandboxProviderRouteTest extends RouteTestSupport {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @Override
+    Properties extraProperties() {
+        Properties p = new Properties();
+        p.setProperty("whatsapp.access-token", "");
+        return p;
+    }
+
+    private HttpResponse<String> customerWrites(String phone, String text) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base() + "/sandbox/customers/" + phone + "/messages"))
+                .POST(HttpRequest.BodyPublishers.ofString(text)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void windowRuleWorksEndToEndAgainstTheSandbox() throws Exception {
+        assertThat(customerWrites("+14155550100", "hi").statusCode()).isEqualTo(202);
+        await().atMost(WAIT).until(() -> windows().lastInboundAt("+14155550100") != null);
+
+        drop("sandbox.csv", "id,to,text,template,language\nopen,+14155550100,hello,,\n"
+                + "closed-tpl,+14155550101,,order_shipped,en_US\nclosed-text,+14155550102,wait for me,,\n");
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/sandbox.csv")));
+
+        // the sandbox reports delivery through signed status webhooks
+        await().atMost(WAIT).until(() -> statusOf("open") == Status.DELIVERED && statusOf("closed-tpl") == Status.DELIVERED);
+        assertThat(stored("open").route()).isEqualTo("session");
+        assertThat(stored("closed-tpl").route()).isEqualTo("template");
+        assertThat(statusOf("closed-text")).isEqualTo(Status.HELD);
+
+        customerWrites("+14155550102", "I am back");
+        await().atMost(WAIT).until(() -> statusOf("closed-text") == Status.DELIVERED);
+        assertThat(stored("closed-text").route()).isEqualTo("session");
+
+        JsonNode accepted = json.readTree(get("/sandbox/messages").body());
+        assertThat(accepted).hasSize(3);
+        assertThat(accepted).extracting(m -> m.path("biz_opaque_callback_data").asText())
+                .containsExactlyInAnyOrder("open", "closed-tpl", "closed-text");
+    }
+
+    @Test
+    void sandboxRefusesFreeFormOutsideItsWindowWith131047() throws Exception {
+        // Windowgate believes the window is open; the provider never saw the customer write: 131047, then held
+        windows().recordInbound("+14155550105", Instant.now(), "wamid.local");
+
+        drop("refused.csv", "id,to,text\nrefused,+14155550105,hello\n");
+
+        await().atMost(WAIT).until(() -> statusOf("refused") == Status.HELD);
+        assertThat(stored("refused").errorCode()).isEqualTo(131047);
+        assertThat(json.readTree(get("/sandbox/messages").body())).isEmpty();
+    }
+
+    @Test
+    void simulatingACustomerWithABadNumberAnswers400() throws Exception {
+        HttpResponse<String> response = customerWrites("12", "hi");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("not a phone number");
+    }
+}
