@@ -170,8 +170,14 @@ public final class CsvDropReader {
                 .parse(reader);
     }
 
+    /** A blank line, or a row of empty cells only (spreadsheets export cleared rows as ";;;"). */
     static boolean isBlank(CSVRecord record) {
-        return record.size() == 1 && record.get(0).isBlank();
+        for (String value : record) {
+            if (!value.isBlank()) {
+                return false;
+            }
+        }
+        return true;
     }
 
 }

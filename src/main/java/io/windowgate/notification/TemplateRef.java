@@ -1,7 +1,10 @@
 package io.windowgate.notification;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A pre-approved template and the values for its placeholders: positional ({{1}}, {{2}}...) or named ({{first_name}}).
@@ -11,7 +14,12 @@ public record TemplateRef(String name, String language, List<String> positionalP
 
     public TemplateRef {
         positionalParams = positionalParams == null ? List.of() : List.copyOf(positionalParams);
-        namedParams = namedParams == null ? Map.of() : Map.copyOf(namedParams);
+        // keeps the caller's order, which Map.copyOf would not (it varies between JVM runs); still null-hostile
+        Map<String, String> ordered = new LinkedHashMap<>();
+        if (namedParams != null) {
+            namedParams.forEach((key, value) -> ordered.put(Objects.requireNonNull(key), Objects.requireNonNull(value)));
+        }
+        namedParams = Collections.unmodifiableMap(ordered);
     }
 
     public boolean hasParams() {

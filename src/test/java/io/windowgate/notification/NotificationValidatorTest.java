@@ -1,0 +1,296 @@
+package io.windowgate.notification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Validation and normalisation of raw notifications (SPEC section 2). */
+class NotificationValidatorTest {
+
+    private static final String EMOJI = "\uD83D\uDE00"; // one code point, two UTF-16 chars
+
+    private final NotificationValidator validator = new NotificationValidator("US");
+
+    private static NotificationRequest text(String id, String to, String text) {
+        return new NotificationRequest(id, to, text, null, null, null, null, null, null, "crm", null);
+    }
+
+    private static NotificationRequest template(String name, String language, List<String> positional,
+            Map<String, String> named) {
+        return new NotificationRequest("t-1", "+14155550123", null, name, language, positional, named, null, null,
+                "crm", null);
+    }
+
+    private static NotificationRequest withCategory(String category) {
+        return new NotificationRequest("c-1", "+14155550123", "hi", null, null, null, null, category, null, "crm", null);
+    }
+
+    private static NotificationRequest withSendAt(String sendAt) {
+        return new NotificationRequest("s-1", "+14155550123", "hi", null, null, null, null, null, sendAt, "crm", null);
+    }
+
+    private NotificationValidator.Result valid(NotificationRequest request) {
+        NotificationValidator.Result result = validator.validate(request);
+        assertThat(result.problems()).as("problems").isEmpty();
+        assertThat(result.valid()).isTrue();
+        assertThat(result.notification()).isNotNull();
+        return result;
+    }
+
+    private NotificationValidator.Result invalid(NotificationRequest request) {
+        NotificationValidator.Result result = validator.validate(request);
+        assertThat(result.valid()).as("valid").isFalse();
+        assertThat(result.notification()).isNull();
+        assertThat(result.problems()).isNotEmpty();
+        return result;
+    }
+
+    @Test
+    void validTextNotificationBecomesCanonical() {
+        Notification n = valid(text("crm-000123", "+14155550123", "Your order 123 has shipped.")).notification();
+        assertThat(n.id()).isEqualTo("crm-000123");
+        assertThat(n.to()).isEqualTo("+14155550123");
+        assertThat(n.text()).isEqualTo("Your order 123 has shipped.");
+        assertThat(n.template()).isNull();
+        assertThat(n.category()).isNull();
+        assertThat(n.sendAt()).isNull();
+        assertThat(n.source()).isEqualTo("crm");
+    }
+
+    @Test
+    void nationalNumberIsNormalisedWithTheDefaultRegion() {
+        assertThat(valid(text("p-1", "(415) 555-0123", "hi")).notification().to()).isEqualTo("+14155550123");
+    }
+
+    @Test
+    void internationalNumberWithSpacesIsNormalised() {
+        assertThat(valid(text("p-2", "+44 20 7946 0958", "hi")).notification().to()).isEqualTo("+442079460958");
+    }
+
+    @Test
+    void defaultRegionDecidesHowNationalNumbersAreRead() {
+        NotificationValidator gb = new NotificationValidator("gb");
+        assertThat(gb.validate(text("p-3", "020 7946 0958", "hi")).notification().to()).isEqualTo("+442079460958");
+    }
+
+    @Test
+    void unparseableNumberIsRejectedNamingTheValue() {
+        assertThat(invalid(text("p-4", "not-a-phone", "hi")).reason())
+                .contains("'not-a-phone'").contains("not a phone number");
+    }
+
+    @Test
+    void impossibleNumberIsRejectedNamingTheValue() {
+        assertThat(invalid(text("p-5", "+1 415 555", "hi")).reason())
+                .contains("'+1 415 555'").contains("not a possible phone number");
+    }
+
+    @Test
+    void missingRecipientIsRejected() {
+        assertThat(invalid(text("p-6", "  ", "hi")).reason()).contains("recipient ('to') is missing");
+    }
+
+    @Test
+    void missingIdIsRejected() {
+        assertThat(invalid(text(null, "+14155550123", "hi")).reason()).contains("id is missing");
+        assertThat(invalid(text("   ", "+14155550123", "hi")).reason()).contains("id is missing");
+    }
+
+    @Test
+    void idOf128CharactersIsAccepted() {
+        String id = "x".repeat(128);
+        assertThat(valid(text(id, "+14155550123", "hi")).notification().id()).isEqualTo(id);
+    }
+
+    @Test
+    void idOf129CharactersIsRejected() {
+        assertThat(invalid(text("x".repeat(129), "+14155550123", "hi")).reason())
+                .contains("129 characters").contains("at most 128");
+    }
+
+    @Test
+    void idIsTrimmed() {
+        assertThat(valid(text("  crm-1 ", "+14155550123", "hi")).notification().id()).isEqualTo("crm-1");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"crm\t1", "crm\n1", "crm\u00001", "crm\u007f1"})
+    void idWithControlCharactersIsRejected(String id) {
+        assertThat(invalid(text(id, "+14155550123", "hi")).reason()).contains("control characters");
+    }
+
+    @Test
+    void textOf4096CodePointsIsAcceptedEvenWhenItIsLongerInChars() {
+        String text = EMOJI.repeat(4096);
+        assertThat(text.length()).isEqualTo(8192);
+        assertThat(valid(text("t-1", "+14155550123", text)).notification().text()).isEqualTo(text);
+    }
+
+    @Test
+    void textOf4097CodePointsIsRejected() {
+        String text = EMOJI.repeat(4096) + "!";
+        assertThat(invalid(text("t-2", "+14155550123", text)).reason())
+                .contains("4097 characters").contains("at most 4096");
+    }
+
+    @Test
+    void neitherTextNorTemplateIsRejected() {
+        assertThat(invalid(text("t-3", "+14155550123", null)).reason())
+                .contains("neither text nor template");
+        assertThat(invalid(text("t-3", "+14155550123", " ")).reason())
+                .contains("neither text nor template");
+    }
+
+    @Test
+    void positionalTemplateIsAccepted() {
+        TemplateRef t = valid(template("order_shipped", "en_US", List.of("123", "Tuesday"), null))
+                .notification().template();
+        assertThat(t.name()).isEqualTo("order_shipped");
+        assertThat(t.language()).isEqualTo("en_US");
+        assertThat(t.positionalParams()).containsExactly("123", "Tuesday");
+        assertThat(t.namedParams()).isEmpty();
+    }
+
+    @Test
+    void namedTemplateIsAccepted() {
+        TemplateRef t = valid(template("order_shipped", "pt_BR", null, Map.of("first_name", "Ana", "order_id", "1")))
+                .notification().template();
+        assertThat(t.namedParams()).containsOnly(Map.entry("first_name", "Ana"), Map.entry("order_id", "1"));
+        assertThat(t.positionalParams()).isEmpty();
+    }
+
+    @Test
+    void templateWithoutParamsIsAccepted() {
+        TemplateRef t = valid(template("hello_world", "en", null, null)).notification().template();
+        assertThat(t.hasParams()).isFalse();
+    }
+
+    @Test
+    void templateWithoutLanguageIsRejected() {
+        assertThat(invalid(template("order_shipped", null, List.of(), null)).reason())
+                .contains("template 'order_shipped' has no language");
+    }
+
+    @Test
+    void templateWithMalformedLanguageIsRejected() {
+        assertThat(invalid(template("order_shipped", "English", List.of(), null)).reason())
+                .contains("'English'").contains("not a language code");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Order_Shipped", "order-shipped", "order shipped"})
+    void badTemplateNameIsRejected(String name) {
+        assertThat(invalid(template(name, "en_US", List.of(), null)).reason())
+                .contains("template name '" + name + "' is not valid");
+    }
+
+    @Test
+    void positionalGapIsRejected() {
+        assertThat(invalid(template("order_shipped", "en_US", List.of("a", "", "c"), null)).reason())
+                .contains("template parameter 2 is empty");
+    }
+
+    @Test
+    void namedAndPositionalTogetherAreRejected() {
+        assertThat(invalid(template("order_shipped", "en_US", List.of("a"), Map.of("first_name", "Ana"))).reason())
+                .contains("both positional").contains("named");
+    }
+
+    @Test
+    void badNamedParameterIsRejected() {
+        assertThat(invalid(template("order_shipped", "en_US", null, Map.of("First-Name", "Ana"))).reason())
+                .contains("'First-Name' is not valid");
+        assertThat(invalid(template("order_shipped", "en_US", null, Map.of("first_name", ""))).reason())
+                .contains("template parameter 'first_name' is empty");
+    }
+
+    @Test
+    void invalidTemplateWithTextIsStillRejected() {
+        NotificationRequest request = new NotificationRequest("t-9", "+14155550123", "hi", "order_shipped", null,
+                null, null, null, null, "crm", null);
+        assertThat(invalid(request).problems()).singleElement().asString().contains("has no language");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "UTILITY, UTILITY",
+            "marketing, MARKETING",
+            "Authentication, AUTHENTICATION",
+            "SHIPPING_UPDATE, UTILITY",
+            "ACCOUNT_UPDATE, UTILITY",
+            "OTP, AUTHENTICATION",
+            "' otp ', AUTHENTICATION"
+    })
+    void categoryNamesAreMapped(String raw, Category expected) {
+        assertThat(valid(withCategory(raw)).notification().category()).isEqualTo(expected);
+    }
+
+    @Test
+    void unknownCategoryIsRejectedNamingTheValue() {
+        assertThat(invalid(withCategory("PROMO")).reason()).contains("category 'PROMO' is unknown");
+    }
+
+    @Test
+    void sendAtInUtcIsAccepted() {
+        assertThat(valid(withSendAt("2026-12-01T09:00:00Z")).notification().sendAt())
+                .isEqualTo(Instant.parse("2026-12-01T09:00:00Z"));
+    }
+
+    @Test
+    void sendAtWithOffsetIsAccepted() {
+        assertThat(valid(withSendAt("2026-12-01T10:00:00+01:00")).notification().sendAt())
+                .isEqualTo(Instant.parse("2026-12-01T09:00:00Z"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2026-12-01T09:00:00", "2026-12-01", "tomorrow"})
+    void sendAtWithoutZoneIsRejected(String sendAt) {
+        assertThat(invalid(withSendAt(sendAt)).reason()).contains("sendAt '" + sendAt + "'").contains("with a zone");
+    }
+
+    @Test
+    void malformedMarkFromTheSourceIsReported() {
+        NotificationRequest request = new NotificationRequest("m-1", "+14155550123", "hi", null, null, null, null,
+                null, null, "csv", "row has 5 fields but the header has 3 columns");
+        assertThat(invalid(request).reason()).contains("row has 5 fields");
+    }
+
+    @Test
+    void everyProblemIsReported() {
+        NotificationRequest request = new NotificationRequest(null, "nope", null, "Bad Name", null, List.of("a"),
+                null, "PROMO", "soon", "crm", null);
+        NotificationValidator.Result result = invalid(request);
+        assertThat(result.problems()).hasSize(6);
+        assertThat(result.reason())
+                .contains("id is missing")
+                .contains("'nope'")
+                .contains("template name 'Bad Name'")
+                .contains("has no language")
+                .contains("category 'PROMO'")
+                .contains("sendAt 'soon'")
+                .isEqualTo(String.join("; ", result.problems()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"XX", "USA", ""})
+    void unknownDefaultRegionIsRejectedAtConstruction(String region) {
+        assertThatThrownBy(() -> new NotificationValidator(region))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("default-region '" + region + "'");
+    }
+
+    @Test
+    void missingDefaultRegionIsRejectedAtConstruction() {
+        assertThatThrownBy(() -> new NotificationValidator(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("default-region");
+    }
+}

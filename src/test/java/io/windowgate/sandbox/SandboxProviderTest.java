@@ -1,0 +1,257 @@
+package io.windowgate.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.notification.Category;
+import io.windowgate.notification.Notification;
+import io.windowgate.notification.TemplateRef;
+import io.windowgate.whatsapp.CloudApiPayloads;
+import io.windowgate.whatsapp.ProviderError;
+import io.windowgate.whatsapp.ProviderErrors;
+import io.windowgate.whatsapp.WebhookSignature;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.junit.jupiter.api.Test;
+
+/** The built-in sandbox behaves like the Cloud API: 131047 outside the window, signed webhooks, status callbacks. */
+class SandboxProviderTest {
+
+    private static final String SECRET = "sandbox-secret";
+    private static final String TO = "+14155550123";
+
+    /** A clock the test moves by hand. */
+    private static final class MovableClock extends Clock {
+        private Instant now;
+
+        MovableClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    private final MovableClock clock = new MovableClock(Instant.parse("2026-03-10T12:00:00.250Z"));
+    private final SandboxProvider sandbox = new SandboxProvider(clock, SECRET);
+    private final CloudApiPayloads payloads = new CloudApiPayloads();
+    private final ObjectMapper json = new ObjectMapper();
+
+    private SandboxProvider.Answer sendText(String id) {
+        Notification n = new Notification(id, TO, "Your order shipped.", null, Category.UTILITY, null, "crm");
+        return sandbox.send(payloads.sessionMessage(n).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private SandboxProvider.Answer sendTemplate(String id) {
+        Notification n = new Notification(id, TO, null,
+                new TemplateRef("order_shipped", "en_US", List.of("123"), null), Category.UTILITY, null, "crm");
+        return sandbox.send(payloads.templateMessage(n).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private SandboxProvider.Answer send(String body) {
+        return sandbox.send(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private JsonNode tree(String body) throws Exception {
+        return json.readTree(body);
+    }
+
+    private JsonNode tree(byte[] body) throws Exception {
+        return json.readTree(body);
+    }
+
+    private void assertRefusedWith131047(SandboxProvider.Answer answer) throws Exception {
+        assertThat(answer.httpStatus()).isEqualTo(400);
+        assertThat(answer.statusWebhook()).isNull();
+        JsonNode error = tree(answer.body()).path("error");
+        assertThat(error.path("code").asInt()).isEqualTo(131047);
+        assertThat(error.path("type").asText()).isEqualTo("OAuthException");
+        assertThat(error.path("message").asText()).isEqualTo("(#131047) Re-engagement message");
+        assertThat(error.path("error_data").path("messaging_product").asText()).isEqualTo("whatsapp");
+        assertThat(error.path("error_data").path("details").asText()).contains("more than 24 hours");
+        assertThat(error.has("fbtrace_id")).isTrue();
+    }
+
+    @Test
+    void textToANumberThatNeverWroteInIsRefusedWith131047() throws Exception {
+        assertRefusedWith131047(sendText("n-1"));
+        assertThat(sandbox.receivedMessages()).isEmpty();
+    }
+
+    @Test
+    void refusalReadsAsWindowClosedThroughProviderErrors() {
+        SandboxProvider.Answer answer = sendText("n-1");
+        HttpOperationFailedException http = new HttpOperationFailedException("sandbox", answer.httpStatus(),
+                "Bad Request", null, Map.of(), answer.body());
+        ProviderErrors errors = new ProviderErrors();
+        ProviderError error = errors.fromHttp(http);
+        assertThat(error.windowClosed()).isTrue();
+        assertThat(errors.isTransient(http)).isFalse();
+    }
+
+    @Test
+    void afterTheCustomerWritesATextIsAcceptedWithAStatusWebhook() throws Exception {
+        sandbox.customerWrites(TO, "hello");
+        clock.advance(Duration.ofMinutes(5));
+
+        SandboxProvider.Answer answer = sendText("crm-000123");
+
+        assertThat(answer.httpStatus()).isEqualTo(200);
+        JsonNode body = tree(answer.body());
+        assertThat(body.path("messaging_product").asText()).isEqualTo("whatsapp");
+        String wamid = body.path("messages").path(0).path("id").asText();
+        assertThat(wamid).startsWith("wamid.");
+        assertThat(body.path("contacts").path(0).path("input").asText()).isEqualTo(TO);
+        assertThat(body.path("contacts").path(0).path("wa_id").asText()).isEqualTo("14155550123");
+
+        assertThat(answer.statusWebhook()).isNotNull();
+        JsonNode webhook = tree(answer.statusWebhook());
+        assertThat(webhook.path("object").asText()).isEqualTo("whatsapp_business_account");
+        JsonNode value = webhook.at("/entry/0/changes/0/value");
+        assertThat(webhook.at("/entry/0/changes/0/field").asText()).isEqualTo("messages");
+        assertThat(value.path("metadata").path("phone_number_id").asText()).isNotEmpty();
+        JsonNode statuses = value.path("statuses");
+        assertThat(statuses).isNotEmpty();
+        for (JsonNode status : statuses) {
+            assertThat(status.path("id").asText()).isEqualTo(wamid);
+            assertThat(status.path("biz_opaque_callback_data").asText()).isEqualTo("crm-000123");
+            assertThat(status.path("recipient_id").asText()).isEqualTo("14155550123");
+            assertThat(status.path("timestamp").asText()).isEqualTo(Long.toString(clock.instant().getEpochSecond()));
+        }
+        assertThat(statuses.findValuesAsText("status")).containsExactly("sent", "delivered");
+
+        assertThat(sandbox.receivedMessages()).singleElement().satisfies(m -> {
+            assertThat(m.get("wamid")).isEqualTo(wamid);
+            assertThat(m.get("biz_opaque_callback_data")).isEqualTo("crm-000123");
+            assertThat(m.get("type")).isEqualTo("text");
+        });
+    }
+
+    @Test
+    void windowLastsTwentyFourHoursFromTheCustomersMessage() throws Exception {
+        sandbox.customerWrites(TO, "hello");
+        clock.advance(Duration.ofHours(24).minusMillis(1));
+        assertThat(sendText("n-1").httpStatus()).isEqualTo(200);
+        clock.advance(Duration.ofMillis(1));
+        assertRefusedWith131047(sendText("n-2"));
+        clock.advance(Duration.ofHours(1));
+        assertRefusedWith131047(sendText("n-3"));
+    }
+
+    @Test
+    void aNewCustomerMessageRefreshesTheWindow() throws Exception {
+        sandbox.customerWrites(TO, "hello");
+        clock.advance(Duration.ofHours(20));
+        sandbox.customerWrites("+1 (415) 555-0123", "still there?");
+        clock.advance(Duration.ofHours(20));
+        assertThat(sendText("n-1").httpStatus()).isEqualTo(200);
+    }
+
+    @Test
+    void anotherCustomersMessageDoesNotOpenThisWindow() throws Exception {
+        sandbox.customerWrites("+14155550199", "hello");
+        assertRefusedWith131047(sendText("n-1"));
+    }
+
+    @Test
+    void templateIsAcceptedWithoutAWindowAndDoesNotOpenOne() throws Exception {
+        SandboxProvider.Answer answer = sendTemplate("crm-000124");
+        assertThat(answer.httpStatus()).isEqualTo(200);
+        assertThat(tree(answer.body()).path("messages").path(0).path("id").asText()).startsWith("wamid.");
+        JsonNode statuses = tree(answer.statusWebhook()).at("/entry/0/changes/0/value/statuses");
+        assertThat(statuses.findValuesAsText("biz_opaque_callback_data")).containsOnly("crm-000124");
+        assertRefusedWith131047(sendText("n-after-template"));
+    }
+
+    @Test
+    void templateWithoutLanguageIsRefused() throws Exception {
+        SandboxProvider.Answer answer = send("{\"messaging_product\":\"whatsapp\",\"to\":\"" + TO
+                + "\",\"type\":\"template\",\"template\":{\"name\":\"order_shipped\"}}");
+        assertThat(answer.httpStatus()).isEqualTo(404);
+        assertThat(tree(answer.body()).at("/error/code").asInt()).isEqualTo(132001);
+        assertThat(answer.statusWebhook()).isNull();
+    }
+
+    @Test
+    void customerMessageArrivesAsASignedWebhook() throws Exception {
+        byte[] webhook = sandbox.customerWrites(TO, "Where is my order?");
+        String header = sandbox.sign(webhook);
+
+        assertThat(header).matches("sha256=[0-9a-f]{64}");
+        assertThat(new WebhookSignature(SECRET, "token").isValid(webhook, header)).isTrue();
+        assertThat(new WebhookSignature("other-secret", "token").isValid(webhook, header)).isFalse();
+
+        JsonNode message = tree(webhook).at("/entry/0/changes/0/value/messages/0");
+        assertThat(message.path("from").asText()).isEqualTo("14155550123");
+        assertThat(message.path("type").asText()).isEqualTo("text");
+        assertThat(message.path("text").path("body").asText()).isEqualTo("Where is my order?");
+        assertThat(message.path("timestamp").asText()).isEqualTo(Long.toString(clock.instant().getEpochSecond()));
+        assertThat(message.path("id").asText()).startsWith("wamid.");
+        assertThat(tree(webhook).at("/entry/0/changes/0/value/contacts/0/wa_id").asText()).isEqualTo("14155550123");
+    }
+
+    @Test
+    void customerWritesRejectsSomethingThatIsNotAPhoneNumber() {
+        assertThatThrownBy(() -> sandbox.customerWrites("abc", "hi"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'abc'");
+        assertThatThrownBy(() -> sandbox.customerWrites(null, "hi")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void malformedJsonIsRefusedWith400() throws Exception {
+        for (String body : new String[] {"{not json", "", "[1,2", "{\"to\":\"" + TO + "\"}"}) {
+            SandboxProvider.Answer answer = send(body);
+            assertThat(answer.httpStatus()).as("status for %s", body).isEqualTo(400);
+            assertThat(tree(answer.body()).at("/error/code").asInt()).isEqualTo(100);
+            assertThat(answer.statusWebhook()).isNull();
+        }
+    }
+
+    @Test
+    void textWithoutBodyAndUnsupportedTypesAreRefused() throws Exception {
+        sandbox.customerWrites(TO, "hello");
+        SandboxProvider.Answer noBody = send("{\"messaging_product\":\"whatsapp\",\"to\":\"" + TO
+                + "\",\"type\":\"text\",\"text\":{}}");
+        assertThat(noBody.httpStatus()).isEqualTo(400);
+        assertThat(tree(noBody.body()).at("/error/code").asInt()).isEqualTo(100);
+        SandboxProvider.Answer image = send("{\"messaging_product\":\"whatsapp\",\"to\":\"" + TO
+                + "\",\"type\":\"image\",\"image\":{\"link\":\"https://example.com/a.jpg\"}}");
+        assertThat(image.httpStatus()).isEqualTo(400);
+        assertThat(tree(image.body()).at("/error/code").asInt()).isEqualTo(131051);
+    }
+
+    @Test
+    void receivedMessagesAreNewestFirst() {
+        sandbox.customerWrites(TO, "hello");
+        sendText("first");
+        sendTemplate("second");
+        assertThat(sandbox.receivedMessages()).extracting(m -> m.get("biz_opaque_callback_data"))
+                .containsExactly("second", "first");
+    }
+}
