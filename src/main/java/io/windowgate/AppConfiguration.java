@@ -1,5 +1,8 @@
 package io.windowgate;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +51,9 @@ public class AppConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = new Settings(context);
+        // Vert.x only logs a WARN when it cannot bind and Camel would run on, healthy but unreachable: fail instead
+        requireFreePort(settings, "camel.server.host", "camel.server.port");
+        requireFreePort(settings, "camel.server.host", "camel.management.port");
         boolean sandbox = configureProvider(context, settings);
 
         Clock clock = Clock.systemUTC();
@@ -134,6 +140,18 @@ public class AppConfiguration implements CamelConfiguration {
         }
         overrides.forEach((key, value) -> properties.addOverrideProperty((String) key, (String) value));
         return sandbox;
+    }
+
+    private static void requireFreePort(Settings settings, String hostKey, String portKey) {
+        int port = settings.getInt(portKey);
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(settings.get(hostKey), port));
+        } catch (IOException e) {
+            throw new IllegalStateException(portKey + " " + port + " cannot be bound (" + e.getMessage()
+                    + "): another process uses it; stop it or set " + portKey + " (or its environment variable "
+                    + portKey.toUpperCase(java.util.Locale.ROOT).replace('.', '_') + ") to a free port");
+        }
     }
 
     private static HikariDataSource dataSource(Settings settings) {

@@ -83,11 +83,17 @@ public final class NotificationStore {
         return stored.notification();
     }
 
-    /** The provider accepted the message: store its wamid; QUEUED becomes SENT (a faster status webhook may have won). */
+    /**
+     * The provider accepted the message: store its wamid; QUEUED becomes SENT (a faster status webhook may have won).
+     * An earlier error is cleared, except on a notification a faster "failed" webhook already made FAILED.
+     */
     public void markSent(String id, String route, String wamid) throws SQLException {
         update("UPDATE notification SET route = ?, wamid = ?, attempts = attempts + 1, "
-                + "status = CASE WHEN status = 'QUEUED' THEN 'SENT' ELSE status END, error_code = NULL, "
-                + "error_title = NULL, error_details = NULL, updated_at = ? WHERE id = ?",
+                + "status = CASE WHEN status = 'QUEUED' THEN 'SENT' ELSE status END, "
+                + "error_code = CASE WHEN status = 'FAILED' THEN error_code ELSE NULL END, "
+                + "error_title = CASE WHEN status = 'FAILED' THEN error_title ELSE NULL END, "
+                + "error_details = CASE WHEN status = 'FAILED' THEN error_details ELSE NULL END, "
+                + "updated_at = ? WHERE id = ?",
                 route, wamid, clock.instant(), id);
     }
 
@@ -156,11 +162,12 @@ public final class NotificationStore {
             return StatusOutcome.IGNORED;
         }
         String match = "(wamid = ? OR (wamid IS NULL AND id = ?))";
+        // only free-form messages draw 131047; the route may not be stored yet when the webhook beats the HTTP answer
         String callback = callbackId == null ? "" : callbackId;
         Instant now = clock.instant();
         if (windowClosedError && update("UPDATE notification SET status = 'QUEUED', error_code = ?, error_title = ?, "
-                + "error_details = ?, updated_at = ? WHERE " + match + " AND route = 'session' AND status IN ('SENT', "
-                + "'QUEUED')", errorCode, Jdbc.truncate(errorTitle, 200), Jdbc.truncate(errorDetails, 1000), now, wamid,
+                + "error_details = ?, updated_at = ? WHERE " + match + " AND (route = 'session' OR route IS NULL) "
+                + "AND status IN ('SENT', 'QUEUED')", errorCode, Jdbc.truncate(errorTitle, 200), Jdbc.truncate(errorDetails, 1000), now, wamid,
                 callback) > 0) {
             return StatusOutcome.REROUTE;
         }

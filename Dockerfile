@@ -1,0 +1,55 @@
+# Windowgate container image: builds the shaded jar with Maven, runs it on a plain Java 17 JRE as a non-root user.
+#
+# Build (from the project root):
+#   docker build -t windowgate .
+#
+# Run against the WhatsApp Cloud API:
+#   docker run -p 8080:8080 -p 9876:9876 -e WHATSAPP_ACCESS_TOKEN=... windowgate
+# An access token also needs WHATSAPP_APP_SECRET, WHATSAPP_PHONE_NUMBER_ID and (for the webhook handshake)
+# WHATSAPP_WEBHOOK_VERIFY_TOKEN; every key of application.properties can be set this way (upper-case, '.' and
+# '-' become '_'), e.g. -e DB_URL=jdbc:postgresql://db:5432/windowgate -e DB_USERNAME=... -e DB_PASSWORD=...
+#
+# Run in sandbox mode (no token: the built-in stand-in provider under http://localhost:8080/sandbox):
+#   docker run -p 8080:8080 -p 9876:9876 windowgate
+#
+# The embedded database and the CSV drop folder live in /app/data (data/db, data/inbox); keep them across
+# containers with a volume:  -v windowgate-data:/app/data
+# Ports: 8080 webhooks and status API (and the sandbox); 9876 /observe/health and /observe/metrics.
+
+# ---------------------------------------------------------------------------------------------------------------
+# Build stage
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /build
+
+# Dependencies first: this layer is rebuilt only when pom.xml changes, not on every source edit
+COPY pom.xml ./
+RUN mvn -B -q dependency:go-offline
+
+# Then the sources. The pom packs the root application.properties and routes/ into the jar.
+COPY src/ src/
+COPY routes/ routes/
+COPY application.properties ./
+RUN mvn -B -q package -DskipTests
+
+# ---------------------------------------------------------------------------------------------------------------
+# Runtime stage: only the jar (application.properties and the routes are on its classpath)
+FROM eclipse-temurin:17-jre
+
+RUN groupadd --gid 10001 windowgate \
+ && useradd --no-log-init --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin windowgate
+
+WORKDIR /app
+# data/ (embedded HSQLDB under data/db, CSV drop folder data/inbox) must be writable by the app user;
+# /app itself stays root-owned and read-only for it
+RUN mkdir -p /app/data/inbox && chown -R 10001:10001 /app/data
+
+COPY --from=build --chown=10001:10001 /build/target/windowgate.jar /app/windowgate.jar
+
+USER 10001:10001
+
+EXPOSE 8080 9876
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD curl -fsS -o /dev/null "http://127.0.0.1:${CAMEL_MANAGEMENT_PORT:-9876}/observe/health" || exit 1
+
+ENTRYPOINT ["java", "-jar", "/app/windowgate.jar"]

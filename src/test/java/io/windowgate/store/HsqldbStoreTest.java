@@ -1,0 +1,43 @@
+package io.windowgate.store;
+
+import org.junit.jupiter.api.Nested;
+
+/** Runs every store contract against a fresh in-memory HSQLDB (MVCC) per test, the default deployment database. */
+class HsqldbStoreTest {
+
+    /** Migrations on HSQLDB. */
+    @Nested
+    class Migrations extends MigrationContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
+
+    /** NotificationStore on HSQLDB. */
+    @Nested
+    class Notifications extends NotificationStoreContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
+
+    /** SessionWindowStore on HSQLDB. */
+    @Nested
+    class Windows extends SessionWindowStoreContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
+
+    /** ExpirySweep on HSQLDB. */
+    @Nested
+    class Sweep extends ExpirySweepContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
+}

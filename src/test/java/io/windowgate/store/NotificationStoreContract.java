@@ -1,0 +1,454 @@
+package io.windowgate.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import io.windowgate.notification.Category;
+import io.windowgate.notification.Notification;
+import io.windowgate.notification.Status;
+import io.windowgate.notification.TemplateRef;
+import io.windowgate.store.NotificationStore.StatusOutcome;
+import org.junit.jupiter.api.Test;
+
+/** NotificationStore on a real database: idempotent insert, round-trip, forward-only statuses and held claims. */
+abstract class NotificationStoreContract extends StoreTestSupport {
+
+    // ---- insert / find / load ----------------------------------------------------------------------------------
+
+    @Test
+    void duplicateIdIsRefusedAndTheFirstNotificationIsUnchanged() throws Exception {
+        Notification first = sessionText("crm-000123", ALICE);
+        assertThat(notifications.insert(first, Status.QUEUED)).isTrue();
+        clock.advance(Duration.ofMinutes(3));
+        Notification second = new Notification("crm-000123", BOB, "something else", null, Category.MARKETING, null, "csv");
+
+        assertThat(notifications.insert(second, Status.HELD)).isFalse();
+
+        StoredNotification stored = notifications.find("crm-000123");
+        assertThat(stored.notification()).isEqualTo(first);
+        assertThat(stored.status()).isEqualTo(Status.QUEUED);
+        assertThat(stored.createdAt()).isEqualTo(T0);
+        assertThat(stored.updatedAt()).isEqualTo(T0);
+        assertThat(countRows("notification")).isEqualTo(1);
+    }
+
+    @Test
+    void allFieldsRoundTripWithPositionalTemplateParams() throws Exception {
+        Notification n = new Notification("crm-000124", ALICE, "Your order 123 has shipped \uD83D\uDE9A \"today\"",
+                new TemplateRef("order_shipped", "en_US", List.of("123", "Tuesday", "ümlaut, \"quoted\""), Map.of()),
+                Category.MARKETING, Instant.parse("2026-12-01T09:00:00.123456Z"), "csv");
+
+        assertThat(notifications.insert(n, Status.SCHEDULED)).isTrue();
+
+        StoredNotification stored = notifications.find("crm-000124");
+        assertThat(stored.notification()).isEqualTo(n);
+        assertThat(stored.notification().template().positionalParams())
+                .containsExactly("123", "Tuesday", "ümlaut, \"quoted\"");
+        assertThat(stored.status()).isEqualTo(Status.SCHEDULED);
+        assertThat(stored.route()).isNull();
+        assertThat(stored.wamid()).isNull();
+        assertThat(stored.attempts()).isZero();
+        assertThat(stored.errorCode()).isNull();
+        assertThat(stored.errorTitle()).isNull();
+        assertThat(stored.errorDetails()).isNull();
+        assertThat(stored.createdAt()).isEqualTo(T0);
+        assertThat(stored.updatedAt()).isEqualTo(T0);
+        assertThat(notifications.load("crm-000124")).isEqualTo(n);
+    }
+
+    @Test
+    void namedTemplateParamsAndNullTextRoundTrip() throws Exception {
+        Map<String, String> named = new LinkedHashMap<>();
+        named.put("first_name", "Ana");
+        named.put("order_number", "A-77");
+        Notification n = new Notification("mail-<abc@example.com>", BOB, null,
+                new TemplateRef("order_update", "pt_BR", List.of(), named), Category.AUTHENTICATION, null, "mail");
+
+        assertThat(notifications.insert(n, Status.QUEUED)).isTrue();
+
+        Notification loaded = notifications.load("mail-<abc@example.com>");
+        assertThat(loaded).isEqualTo(n);
+        assertThat(loaded.text()).isNull();
+        assertThat(loaded.sendAt()).isNull();
+        assertThat(loaded.template().positionalParams()).isEmpty();
+        assertThat(loaded.template().namedParams()).containsOnly(Map.entry("first_name", "Ana"),
+                Map.entry("order_number", "A-77"));
+    }
+
+    @Test
+    void templateWithoutParamsAndWithoutCategoryRoundTrips() throws Exception {
+        Notification n = new Notification("csv-1", ALICE, null, new TemplateRef("hello_world", "en", List.of(), Map.of()),
+                null, null, "csv");
+        notifications.insert(n, Status.QUEUED);
+
+        Notification loaded = notifications.load("csv-1");
+
+        assertThat(loaded).isEqualTo(n);
+        assertThat(loaded.category()).isNull();
+        assertThat(loaded.template().hasParams()).isFalse();
+    }
+
+    @Test
+    void unknownIdIsNotFound() throws Exception {
+        notifications.insert(sessionText("known", ALICE), Status.QUEUED);
+
+        assertThat(notifications.find("unknown")).isNull();
+        assertThatThrownBy(() -> notifications.load("unknown")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown");
+    }
+
+    // ---- applyStatus --------------------------------------------------------------------------------------------
+
+    @Test
+    void statusesMoveForwardOnlyFromSentToDeliveredToRead() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.1");
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.SENT);
+
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(delivery("wamid.1", "n-1", Status.DELIVERED)).isEqualTo(StatusOutcome.APPLIED);
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.DELIVERED);
+        assertThat(notifications.find("n-1").updatedAt()).isEqualTo(T0.plusSeconds(2));
+
+        assertThat(delivery("wamid.1", "n-1", Status.READ)).isEqualTo(StatusOutcome.APPLIED);
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.READ);
+
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(delivery("wamid.1", "n-1", Status.DELIVERED)).as("late delivered").isEqualTo(StatusOutcome.IGNORED);
+        assertThat(delivery("wamid.1", "n-1", Status.SENT)).as("late sent").isEqualTo(StatusOutcome.IGNORED);
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.READ);
+        assertThat(stored.updatedAt()).as("ignored statuses touch nothing").isEqualTo(T0.plusSeconds(2));
+    }
+
+    @Test
+    void sentAfterDeliveredIsIgnored() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.1");
+        delivery("wamid.1", "n-1", Status.DELIVERED);
+
+        assertThat(delivery("wamid.1", "n-1", Status.SENT)).isEqualTo(StatusOutcome.IGNORED);
+
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.DELIVERED);
+    }
+
+    @Test
+    void readMayOvertakeDelivered() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.1");
+
+        assertThat(delivery("wamid.1", "n-1", Status.READ)).isEqualTo(StatusOutcome.APPLIED);
+        assertThat(delivery("wamid.1", "n-1", Status.DELIVERED)).isEqualTo(StatusOutcome.IGNORED);
+
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.READ);
+    }
+
+    @Test
+    void failedIsFinalAndStoresCodeTitleAndDetails() throws Exception {
+        notifications.insert(templateOnly("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "template", "wamid.1");
+        delivery("wamid.1", "n-1", Status.DELIVERED);
+
+        assertThat(notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131026, "Message undeliverable",
+                "Receiver is incapable of receiving this message", false)).isEqualTo(StatusOutcome.APPLIED);
+
+        for (Status later : List.of(Status.SENT, Status.DELIVERED, Status.READ)) {
+            assertThat(delivery("wamid.1", "n-1", later)).as(later.name()).isEqualTo(StatusOutcome.IGNORED);
+        }
+        assertThat(notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131000, "Something went wrong", "again",
+                false)).isEqualTo(StatusOutcome.IGNORED);
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.FAILED);
+        assertThat(stored.errorCode()).isEqualTo(131026);
+        assertThat(stored.errorTitle()).isEqualTo("Message undeliverable");
+        assertThat(stored.errorDetails()).isEqualTo("Receiver is incapable of receiving this message");
+    }
+
+    @Test
+    void nonDeliveryStatusesAreIgnored() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.1");
+
+        for (Status status : List.of(Status.QUEUED, Status.HELD, Status.EXPIRED, Status.REJECTED, Status.SCHEDULED)) {
+            assertThat(delivery("wamid.1", "n-1", status)).as(status.name()).isEqualTo(StatusOutcome.IGNORED);
+        }
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.SENT);
+    }
+
+    @Test
+    void statusIsMatchedByWamidAndTouchesNoOtherNotification() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.insert(sessionText("n-2", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.1");
+        notifications.markSent("n-2", "session", "wamid.2");
+
+        assertThat(delivery("wamid.2", null, Status.DELIVERED)).isEqualTo(StatusOutcome.APPLIED);
+        assertThat(delivery("wamid.unknown", null, Status.DELIVERED)).isEqualTo(StatusOutcome.IGNORED);
+
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.SENT);
+        assertThat(notifications.find("n-2").status()).isEqualTo(Status.DELIVERED);
+    }
+
+    @Test
+    void statusOvertakingTheHttpAnswerMatchesByCallbackIdThenMarkSentKeepsIt() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.insert(sessionText("n-2", ALICE), Status.QUEUED);
+
+        assertThat(delivery("wamid.1", "n-1", Status.DELIVERED)).isEqualTo(StatusOutcome.APPLIED);
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.DELIVERED);
+        assertThat(notifications.find("n-1").wamid()).isNull();
+        assertThat(notifications.find("n-2").status()).isEqualTo(Status.QUEUED);
+
+        notifications.markSent("n-1", "session", "wamid.1");
+
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).as("markSent never moves a status backwards").isEqualTo(Status.DELIVERED);
+        assertThat(stored.wamid()).isEqualTo("wamid.1");
+        assertThat(stored.route()).isEqualTo("session");
+        assertThat(stored.attempts()).isEqualTo(1);
+        assertThat(delivery("wamid.1", null, Status.READ)).isEqualTo(StatusOutcome.APPLIED);
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.READ);
+    }
+
+    @Test
+    void callbackIdNoLongerMatchesOnceAnotherWamidIsStored() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.current");
+
+        assertThat(delivery("wamid.other", "n-1", Status.DELIVERED)).isEqualTo(StatusOutcome.IGNORED);
+
+        assertThat(notifications.find("n-1").status()).isEqualTo(Status.SENT);
+    }
+
+    @Test
+    void failedStatusOvertakingTheHttpAnswerKeepsItsErrorAfterMarkSent() throws Exception {
+        notifications.insert(templateOnly("n-1", ALICE), Status.QUEUED);
+        assertThat(notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131026, "Message undeliverable",
+                "Receiver is incapable of receiving this message", false)).isEqualTo(StatusOutcome.APPLIED);
+
+        notifications.markSent("n-1", "template", "wamid.1");
+
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.FAILED);
+        assertThat(stored.wamid()).isEqualTo("wamid.1");
+        assertThat(stored.errorCode()).isEqualTo(131026);
+        assertThat(stored.errorTitle()).isEqualTo("Message undeliverable");
+        assertThat(stored.errorDetails()).isEqualTo("Receiver is incapable of receiving this message");
+    }
+
+    @Test
+    void windowClosedErrorOnASentSessionMessageAsksForAReroute() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.1");
+
+        StatusOutcome outcome = notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131047,
+                "Re-engagement message", "More than 24 hours have passed", true);
+
+        assertThat(outcome).isEqualTo(StatusOutcome.REROUTE);
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.QUEUED);
+        assertThat(stored.errorCode()).isEqualTo(131047);
+        assertThat(stored.errorTitle()).isEqualTo("Re-engagement message");
+        assertThat(stored.errorDetails()).isEqualTo("More than 24 hours have passed");
+    }
+
+    @Test
+    void rerouteSucceedingAsTemplateClearsTheWindowClosedError() throws Exception {
+        notifications.insert(new Notification("n-1", ALICE, "hi", new TemplateRef("hello", "en", List.of(), Map.of()),
+                Category.UTILITY, null, "crm"), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.1");
+        notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131047, "Re-engagement message", "closed", true);
+
+        notifications.markSent("n-1", "template", "wamid.2");
+
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.SENT);
+        assertThat(stored.route()).isEqualTo("template");
+        assertThat(stored.wamid()).isEqualTo("wamid.2");
+        assertThat(stored.attempts()).isEqualTo(2);
+        assertThat(stored.errorCode()).isNull();
+        assertThat(stored.errorTitle()).isNull();
+        assertThat(stored.errorDetails()).isNull();
+    }
+
+    @Test
+    void windowClosedErrorOnATemplateMessageIsJustFailed() throws Exception {
+        notifications.insert(templateOnly("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "template", "wamid.1");
+
+        StatusOutcome outcome = notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131047,
+                "Re-engagement message", "More than 24 hours have passed", true);
+
+        assertThat(outcome).isEqualTo(StatusOutcome.APPLIED);
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.FAILED);
+        assertThat(stored.errorCode()).isEqualTo(131047);
+    }
+
+    // ---- claimHeld -----------------------------------------------------------------------------------------------
+
+    @Test
+    void claimHeldReturnsTheRecipientsHeldNotificationsOldestFirstAndQueuesThem() throws Exception {
+        clock.set(T0.plusSeconds(120));
+        notifications.insert(sessionText("c-newest", ALICE), Status.HELD);
+        clock.set(T0);
+        notifications.insert(sessionText("b-oldest", ALICE), Status.HELD);
+        clock.set(T0.plusSeconds(60));
+        notifications.insert(sessionText("a-middle", ALICE), Status.HELD);
+        notifications.insert(sessionText("queued", ALICE), Status.QUEUED);
+        notifications.insert(sessionText("bobs", BOB), Status.HELD);
+        clock.set(T0.plusSeconds(300));
+
+        List<Notification> claimed = notifications.claimHeld(ALICE);
+
+        assertThat(claimed).extracting(Notification::id).containsExactly("b-oldest", "a-middle", "c-newest");
+        assertThat(claimed.get(0)).isEqualTo(sessionText("b-oldest", ALICE));
+        for (String id : List.of("b-oldest", "a-middle", "c-newest")) {
+            assertThat(notifications.find(id).status()).as(id).isEqualTo(Status.QUEUED);
+            assertThat(notifications.find(id).updatedAt()).as(id).isEqualTo(T0.plusSeconds(300));
+        }
+        assertThat(notifications.find("bobs").status()).isEqualTo(Status.HELD);
+        assertThat(notifications.claimHeld(ALICE)).as("second claim").isEmpty();
+    }
+
+    @Test
+    void concurrentClaimsNeverReturnTheSameNotificationTwice() throws Exception {
+        int held = 60;
+        int claimers = 8;
+        for (int i = 0; i < held; i++) {
+            clock.advance(Duration.ofMillis(1));
+            notifications.insert(sessionText(String.format("held-%03d", i), ALICE), Status.HELD);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(claimers);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<List<Notification>>> results = new ArrayList<>();
+            for (int i = 0; i < claimers; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return notifications.claimHeld(ALICE);
+                }));
+            }
+            start.countDown();
+            List<String> all = new ArrayList<>();
+            for (Future<List<Notification>> result : results) {
+                List<String> ids = result.get(20, TimeUnit.SECONDS).stream().map(Notification::id).toList();
+                assertThat(ids).as("each claim is oldest first").isSorted();
+                all.addAll(ids);
+            }
+
+            assertThat(all).doesNotHaveDuplicates().hasSize(held);
+            assertThat(notifications.claimHeld(ALICE)).isEmpty();
+            assertThat(notifications.find("held-000").status()).isEqualTo(Status.QUEUED);
+            assertThat(notifications.find("held-059").status()).isEqualTo(Status.QUEUED);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void claimRacingAnotherReleaseReturnsOnlyWhatItClaimed() throws Exception {
+        notifications.insert(sessionText("held-1", ALICE), Status.HELD);
+        clock.advance(Duration.ofSeconds(1));
+        notifications.insert(sessionText("held-2", ALICE), Status.HELD);
+        List<Notification> claimedByOther = new ArrayList<>();
+        DataSource racing = RacingDataSource.beforeFirst(database.dataSource(), "UPDATE notification SET status = 'QUEUED'",
+                () -> claimedByOther.addAll(notifications.claimHeld(ALICE)));
+        NotificationStore store = new NotificationStore(racing, clock);
+
+        List<Notification> claimed = store.claimHeld(ALICE);
+
+        assertThat(claimedByOther).extracting(Notification::id).containsExactly("held-1", "held-2");
+        assertThat(claimed).as("everything this call read was claimed by the other release first").isEmpty();
+    }
+
+    // ---- markNotSendable / markFailed ----------------------------------------------------------------------------
+
+    @Test
+    void markNotSendableOnlyMovesQueuedNotifications() throws Exception {
+        notifications.insert(sessionText("queued", ALICE), Status.QUEUED);
+        notifications.insert(sessionText("queued-2", ALICE), Status.QUEUED);
+        notifications.insert(sessionText("sent", ALICE), Status.QUEUED);
+        notifications.markSent("sent", "session", "wamid.sent");
+        notifications.insert(sessionText("scheduled", ALICE), Status.SCHEDULED);
+
+        for (String id : List.of("queued", "sent", "scheduled")) {
+            notifications.markNotSendable(id, Status.HELD, "window closed and no template given");
+        }
+        notifications.markNotSendable("queued-2", Status.REJECTED, "window.closed-without-template=reject");
+
+        StoredNotification held = notifications.find("queued");
+        assertThat(held.status()).isEqualTo(Status.HELD);
+        assertThat(held.route()).isNull();
+        assertThat(held.errorDetails()).isEqualTo("window closed and no template given");
+        assertThat(notifications.find("queued-2").status()).isEqualTo(Status.REJECTED);
+        StoredNotification sent = notifications.find("sent");
+        assertThat(sent.status()).isEqualTo(Status.SENT);
+        assertThat(sent.route()).isEqualTo("session");
+        assertThat(sent.errorDetails()).isNull();
+        assertThat(notifications.find("scheduled").status()).isEqualTo(Status.SCHEDULED);
+    }
+
+    @Test
+    void markFailedRecordsCodeTitleAndDetails() throws Exception {
+        notifications.insert(templateOnly("n-1", ALICE), Status.QUEUED);
+        clock.advance(Duration.ofSeconds(5));
+
+        notifications.markFailed("n-1", "template", 132001, "Template name does not exist in the translation",
+                "template order_shipped not found in en_US");
+
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.FAILED);
+        assertThat(stored.route()).isEqualTo("template");
+        assertThat(stored.attempts()).isEqualTo(1);
+        assertThat(stored.errorCode()).isEqualTo(132001);
+        assertThat(stored.errorTitle()).isEqualTo("Template name does not exist in the translation");
+        assertThat(stored.errorDetails()).isEqualTo("template order_shipped not found in en_US");
+        assertThat(stored.updatedAt()).isEqualTo(T0.plusSeconds(5));
+    }
+
+    @Test
+    void markFailedWithoutCodeTruncatesLongTextsToTheColumns() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+
+        notifications.markFailed("n-1", "session", null, "t".repeat(500), "d".repeat(5_000));
+
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.FAILED);
+        assertThat(stored.errorCode()).isNull();
+        assertThat(stored.errorTitle()).hasSize(200);
+        assertThat(stored.errorDetails()).hasSize(1_000);
+    }
+
+    @Test
+    void markFailedLeavesANotificationThatIsNoLongerQueuedAlone() throws Exception {
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "session", "wamid.1");
+        delivery("wamid.1", "n-1", Status.DELIVERED);
+
+        notifications.markFailed("n-1", "session", 131000, "Something went wrong", "late failure");
+
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.DELIVERED);
+        assertThat(stored.errorCode()).isNull();
+        assertThat(stored.attempts()).isEqualTo(1);
+    }
+
+    private StatusOutcome delivery(String wamid, String callbackId, Status status) throws Exception {
+        return notifications.applyStatus(wamid, callbackId, status, null, null, null, false);
+    }
+}

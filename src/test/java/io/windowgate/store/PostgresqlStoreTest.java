@@ -1,0 +1,60 @@
+package io.windowgate.store;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+
+/** Runs every store contract against one embedded PostgreSQL 14, started once, with a fresh schema per test. */
+class PostgresqlStoreTest {
+
+    private static EmbeddedPostgres postgres;
+
+    @BeforeAll
+    static void startPostgres() throws Exception {
+        postgres = EmbeddedPostgres.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() throws Exception {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    /** Migrations on PostgreSQL. */
+    @Nested
+    class Migrations extends MigrationContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
+
+    /** NotificationStore on PostgreSQL. */
+    @Nested
+    class Notifications extends NotificationStoreContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
+
+    /** SessionWindowStore on PostgreSQL. */
+    @Nested
+    class Windows extends SessionWindowStoreContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
+
+    /** ExpirySweep on PostgreSQL. */
+    @Nested
+    class Sweep extends ExpirySweepContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
+}

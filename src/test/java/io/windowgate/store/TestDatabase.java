@@ -1,0 +1,103 @@
+package io.windowgate.store;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/**
+ * One empty database for one test: a fresh in-memory HSQLDB (MVCC), or a fresh schema in a shared embedded
+ * PostgreSQL. Closing it drops everything the test created.
+ */
+final class TestDatabase implements AutoCloseable {
+
+    /** The two databases Windowgate supports. */
+    enum Vendor { HSQLDB, POSTGRESQL }
+
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    private static final int POOL_SIZE = 10;
+
+    private final Vendor vendor;
+    private final String url;
+    private final HikariDataSource dataSource;
+    private final AutoCloseable dropper;
+
+    private TestDatabase(Vendor vendor, String url, HikariDataSource dataSource, AutoCloseable dropper) {
+        this.vendor = vendor;
+        this.url = url;
+        this.dataSource = dataSource;
+        this.dropper = dropper;
+    }
+
+    /** A new, empty in-memory HSQLDB in MVCC mode, as the default configuration runs it. */
+    static TestDatabase hsqldb() {
+        String url = "jdbc:hsqldb:mem:wgstore" + SEQUENCE.incrementAndGet() + ";hsqldb.tx=mvcc";
+        HikariDataSource pool = pool(url, "SA", "");
+        return new TestDatabase(Vendor.HSQLDB, url, pool, () -> {
+            try (Connection c = DriverManager.getConnection(url, "SA", ""); Statement s = c.createStatement()) {
+                s.execute("SHUTDOWN");
+            }
+        });
+    }
+
+    /** A new, empty schema in the shared embedded PostgreSQL; connections use it as their current schema. */
+    static TestDatabase postgresql(EmbeddedPostgres postgres) throws SQLException {
+        String schema = "wgstore" + SEQUENCE.incrementAndGet();
+        DataSource admin = postgres.getPostgresDatabase();
+        execute(admin, "CREATE SCHEMA " + schema);
+        String url = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres?currentSchema=" + schema;
+        HikariDataSource pool = pool(url, "postgres", "");
+        return new TestDatabase(Vendor.POSTGRESQL, url, pool, () -> execute(admin, "DROP SCHEMA " + schema + " CASCADE"));
+    }
+
+    private static HikariDataSource pool(String url, String user, String password) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("store-test");
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(POOL_SIZE);
+        config.setMinimumIdle(1);
+        return new HikariDataSource(config);
+    }
+
+    private static void execute(DataSource dataSource, String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** Migrates exactly as AppConfiguration does: the common scripts plus the vendor folder, chosen by the URL. */
+    MigrateResult migrate() {
+        String folder = url.startsWith("jdbc:postgresql:") ? "postgresql" : "hsqldb";
+        return Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration/common", "classpath:db/migration/" + folder)
+                .failOnMissingLocations(false)
+                .load()
+                .migrate();
+    }
+
+    Vendor vendor() {
+        return vendor;
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() throws Exception {
+        dataSource.close();
+        dropper.close();
+    }
+}
