@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -171,13 +172,20 @@ public final class NotificationStore {
                 callback) > 0) {
             return StatusOutcome.REROUTE;
         }
-        String predecessors = from.stream().map(s -> "'" + s.name() + "'").collect(Collectors.joining(", "));
-        int updated = status == Status.FAILED
-                ? update("UPDATE notification SET status = 'FAILED', error_code = ?, error_title = ?, error_details = ?, "
-                        + "updated_at = ? WHERE " + match + " AND status IN (" + predecessors + ")", errorCode,
-                        Jdbc.truncate(errorTitle, 200), Jdbc.truncate(errorDetails, 1000), now, wamid, callback)
-                : update("UPDATE notification SET status = ?, updated_at = ? WHERE " + match + " AND status IN ("
-                        + predecessors + ")", status.name(), now, wamid, callback);
+        String placeholders = from.stream().map(s -> "?").collect(Collectors.joining(", "));
+        List<Object> values = new ArrayList<>();
+        String set;
+        if (status == Status.FAILED) {
+            set = "status = 'FAILED', error_code = ?, error_title = ?, error_details = ?";
+            values.addAll(Arrays.asList(errorCode, Jdbc.truncate(errorTitle, 200), Jdbc.truncate(errorDetails, 1000)));
+        } else {
+            set = "status = ?";
+            values.add(status.name());
+        }
+        values.addAll(List.of(now, wamid, callback));
+        from.forEach(s -> values.add(s.name()));
+        int updated = update("UPDATE notification SET " + set + ", updated_at = ? WHERE " + match
+                + " AND status IN (" + placeholders + ")", values.toArray());
         return updated > 0 ? StatusOutcome.APPLIED : StatusOutcome.IGNORED;
     }
 
