@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.windowgate.notification.Category;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.TemplateRef;
+import io.windowgate.MutableClock;
 import io.windowgate.whatsapp.CloudApiPayloads;
 import io.windowgate.whatsapp.ProviderError;
 import io.windowgate.whatsapp.ProviderErrors;
@@ -29,36 +30,7 @@ class SandboxProviderTest {
 
     private static final String SECRET = "sandbox-secret";
     private static final String TO = "+14155550123";
-
-    /** A clock the test moves by hand. */
-    private static final class MovableClock extends Clock {
-        private Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    private final MovableClock clock = new MovableClock(Instant.parse("2026-03-10T12:00:00.250Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-10T12:00:00.250Z"));
     private final SandboxProvider sandbox = new SandboxProvider(clock, SECRET);
     private final CloudApiPayloads payloads = new CloudApiPayloads();
     private final ObjectMapper json = new ObjectMapper();

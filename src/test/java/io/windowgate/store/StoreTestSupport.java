@@ -1,5 +1,6 @@
 package io.windowgate.store;
 
+import io.windowgate.MutableClock;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

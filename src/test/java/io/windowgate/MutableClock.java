@@ -1,4 +1,4 @@
-package io.windowgate.store;
+package io.windowgate;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,19 +7,19 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A UTC clock the test sets and advances explicitly, so time-based edges are exact and nothing sleeps. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
-    void set(Instant instant) {
+    public void set(Instant instant) {
         this.now = instant;
     }
 
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         this.now = now.plus(duration);
     }
 
