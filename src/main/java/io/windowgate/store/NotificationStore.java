@@ -123,24 +123,38 @@ public final class NotificationStore {
      * concurrent release of the same recipient claims each notification at most once).
      */
     public List<Notification> claimHeld(String recipient) throws SQLException {
+        return claim(Status.HELD, "recipient = ? AND status = 'HELD' ORDER BY created_at, id", 0, recipient);
+    }
+
+    /**
+     * Moves up to {@code limit} SCHEDULED notifications whose sendAt has come to QUEUED, earliest first, and returns the
+     * ones this call claimed. Overdue ones (the service was down at their time) are included.
+     */
+    public List<Notification> claimDue(int limit) throws SQLException {
+        return claim(Status.SCHEDULED, "status = 'SCHEDULED' AND send_at <= ? ORDER BY send_at, id", limit,
+                clock.instant());
+    }
+
+    /** Selects candidates, then moves each with a conditional update so a concurrent claimer never gets the same. */
+    private List<Notification> claim(Status from, String where, int limit, Object... values) throws SQLException {
         List<Notification> claimed = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
-            List<StoredNotification> held = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification "
-                    + "WHERE recipient = ? AND status = 'HELD' ORDER BY created_at, id")) {
-                Jdbc.bind(s, recipient);
+            List<Notification> candidates = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification WHERE " + where)) {
+                s.setMaxRows(limit);
+                Jdbc.bind(s, values);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        held.add(read(rs));
+                        candidates.add(read(rs).notification());
                     }
                 }
             }
-            try (PreparedStatement claim = c.prepareStatement("UPDATE notification SET status = 'QUEUED', "
-                    + "updated_at = ? WHERE id = ? AND status = 'HELD'")) {
-                for (StoredNotification n : held) {
-                    Jdbc.bind(claim, clock.instant(), n.notification().id());
-                    if (claim.executeUpdate() == 1) {
-                        claimed.add(n.notification());
+            try (PreparedStatement move = c.prepareStatement("UPDATE notification SET status = 'QUEUED', "
+                    + "updated_at = ? WHERE id = ? AND status = ?")) {
+                for (Notification n : candidates) {
+                    Jdbc.bind(move, clock.instant(), n.id(), from.name());
+                    if (move.executeUpdate() == 1) {
+                        claimed.add(n);
                     }
                 }
             }

@@ -378,6 +378,43 @@ abstract class NotificationStoreContract extends StoreTestSupport {
 
     // ---- markNotSendable / markFailed ----------------------------------------------------------------------------
 
+    // ---- claimDue (scheduled release) ----------------------------------------------------------------------------
+
+    @Test
+    void claimDueReleasesScheduledNotificationsWhoseTimeHasComeEarliestFirst() throws Exception {
+        notifications.insert(scheduled("later", T0.plusSeconds(60)), Status.SCHEDULED);
+        notifications.insert(scheduled("due-second", T0.minusSeconds(10)), Status.SCHEDULED);
+        notifications.insert(scheduled("due-first", T0.minusSeconds(3600)), Status.SCHEDULED);
+        notifications.insert(scheduled("exactly-now", T0), Status.SCHEDULED);
+        notifications.insert(sessionText("queued", ALICE), Status.QUEUED);
+        clock.set(T0);
+
+        assertThat(notifications.claimDue(10)).extracting(Notification::id)
+                .containsExactly("due-first", "due-second", "exactly-now");
+        assertThat(notifications.find("due-first").status()).isEqualTo(Status.QUEUED);
+        assertThat(notifications.find("later").status()).isEqualTo(Status.SCHEDULED);
+        assertThat(notifications.claimDue(10)).as("second claim").isEmpty();
+
+        clock.set(T0.plusSeconds(60));
+        assertThat(notifications.claimDue(10)).extracting(Notification::id).containsExactly("later");
+    }
+
+    @Test
+    void claimDueTakesAtMostOneBatch() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            notifications.insert(scheduled("s-" + i, T0.minusSeconds(100 - i)), Status.SCHEDULED);
+        }
+        clock.set(T0);
+
+        assertThat(notifications.claimDue(2)).extracting(Notification::id).containsExactly("s-0", "s-1");
+        assertThat(notifications.claimDue(2)).extracting(Notification::id).containsExactly("s-2", "s-3");
+        assertThat(notifications.claimDue(2)).extracting(Notification::id).containsExactly("s-4");
+    }
+
+    private static Notification scheduled(String id, java.time.Instant sendAt) {
+        return new Notification(id, ALICE, "reminder", null, null, sendAt, "csv");
+    }
+
     @Test
     void markNotSendableOnlyMovesQueuedNotifications() throws Exception {
         notifications.insert(sessionText("queued", ALICE), Status.QUEUED);
