@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.URI;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,9 +33,12 @@ import io.windowgate.store.NotificationStore;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
 import io.windowgate.whatsapp.WebhookSignature;
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.test.AvailablePortFinder;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 import org.junit.jupiter.api.AfterEach;
+import org.quartz.JobKey;
 
 /**
  * Boots the real application (YAML routes, application.properties, Flyway on a private in-memory HSQLDB) against a
@@ -129,6 +134,14 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     long sendsOf(String id) {
         return provider.findAll(postRequestedFor(urlPathMatching("/v22.0/.*/messages"))).stream()
                 .filter(r -> r.getBodyAsString().contains("\"biz_opaque_callback_data\":\"" + id + "\"")).count();
+    }
+
+    /** Fires a Quartz-driven route now (its job is named after the route) and waits until that run completed. */
+    void runScheduledRoute(String routeId) throws Exception {
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute(routeId).whenCompleted(1).create();
+        context.getComponent("quartz", QuartzComponent.class).getScheduler()
+                .triggerJob(JobKey.jobKey(routeId, "windowgate"));
+        assertThat(done.matches(10, TimeUnit.SECONDS)).as(routeId + " completed a run").isTrue();
     }
 
     StoredNotification stored(String id) throws SQLException {
