@@ -2,7 +2,6 @@ package io.windowgate.csv;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,5 +150,4 @@ public final class CsvDropFile implements Closeable {
             }
         }
     }
-
 }
