@@ -11,18 +11,25 @@ import java.util.Properties;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.windowgate.crm.CrmPoller;
+import io.windowgate.crm.CrmPushApi;
 import io.windowgate.csv.CsvDropReader;
+import io.windowgate.mail.MailIntake;
 import io.windowgate.notification.DispatchPolicy;
 import io.windowgate.notification.NotificationIntake;
+import io.windowgate.notification.NotificationJson;
 import io.windowgate.notification.NotificationValidator;
 import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.ops.DatabaseHealthCheck;
 import io.windowgate.ops.ExpirySweep;
+import io.windowgate.ops.FileProgressView;
 import io.windowgate.ops.ResponseHeaderFilter;
 import io.windowgate.ops.StatusView;
 import io.windowgate.sandbox.SandboxProvider;
+import io.windowgate.store.DropFileStore;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.SessionWindowStore;
+import io.windowgate.store.SourceStore;
 import io.windowgate.whatsapp.CloudApiPayloads;
 import io.windowgate.whatsapp.DeliveryRecorder;
 import io.windowgate.whatsapp.ProviderErrors;
@@ -55,6 +62,7 @@ public class AppConfiguration implements CamelConfiguration {
         requireFreePort(settings, "camel.server.host", "camel.server.port");
         requireFreePort(settings, "camel.server.host", "camel.management.port");
         boolean sandbox = configureProvider(context, settings);
+        configureSources(context, settings);
 
         Clock clock = Clock.systemUTC();
         HikariDataSource dataSource = dataSource(settings);
@@ -79,8 +87,9 @@ public class AppConfiguration implements CamelConfiguration {
         bind(context, "responseHeaderFilter", new ResponseHeaderFilter());
         bind(context, "sessionWindowStore", windows);
         bind(context, "notificationStore", notifications);
-        bind(context, "notificationIntake", new NotificationIntake(
-                new NotificationValidator(settings.get("default-region")), notifications, clock));
+        NotificationIntake intake = new NotificationIntake(new NotificationValidator(settings.get("default-region")),
+                notifications, clock);
+        bind(context, "notificationIntake", intake);
         bind(context, "dispatchPolicy", new DispatchPolicy(windowPolicy, settings.get("window.closed-without-template")));
         bind(context, "cloudApiPayloads", new CloudApiPayloads());
         bind(context, "providerErrors", providerErrors);
@@ -88,7 +97,22 @@ public class AppConfiguration implements CamelConfiguration {
         bind(context, "webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
         bind(context, "webhookEvents", new WebhookEvents(windows, notifications, clock));
-        bind(context, "csvDropReader", new CsvDropReader(settings.get("drop.dir")));
+        DropFileStore dropFiles = new DropFileStore(dataSource, clock);
+        bind(context, "dropFileStore", dropFiles);
+        bind(context, "csvDropReader", new CsvDropReader(settings.get("drop.dir"), dropFiles, clock,
+                settings.getDuration("drop.progress-interval")));
+        bind(context, "fileProgressView", new FileProgressView(dropFiles, clock));
+        SourceStore sources = new SourceStore(dataSource, clock);
+        bind(context, "sourceStore", sources);
+        NotificationJson notificationJson = new NotificationJson();
+        bind(context, "crmPushApi", new CrmPushApi(settings.get("crm.api-token"), settings.getInt("crm.max-batch"),
+                settings.getLong("crm.max-body-bytes"), notificationJson, intake));
+        bind(context, "crmPoller", new CrmPoller(settings.get("crm.poll.url"), settings.get("crm.poll.cursor-param"),
+                settings.get("crm.poll.auth-header"), settings.get("crm.poll.auth-value"),
+                settings.getInterval("crm.poll.interval"), settings.getInterval("crm.poll.max-backoff"),
+                settings.getInt("crm.poll.max-pages"), sources, notificationJson, intake, clock));
+        bind(context, "mailIntake", new MailIntake(settings.get("mail.allowed-senders"), settings.get("drop.dir"),
+                notificationJson, sources));
         bind(context, "expirySweep", new ExpirySweep(windows, notifications, windowPolicy,
                 settings.getDuration("hold.max-age"), clock));
         bind(context, "statusView", new StatusView(notifications));
@@ -142,6 +166,42 @@ public class AppConfiguration implements CamelConfiguration {
         return sandbox;
     }
 
+    /**
+     * Switches the optional sources on or off: CRM pull when crm.poll.url is set, email when mail.url is set. Their
+     * routes always exist (stopped when off), so their endpoints get harmless stand-in values when off.
+     */
+    private static void configureSources(CamelContext context, Settings settings) {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        boolean poll = !settings.get("crm.poll.url").isBlank();
+        if (poll && !settings.get("crm.poll.url").matches("https?://.+")) {
+            throw new IllegalStateException("crm.poll.url must be an http:// or https:// URL, was '"
+                    + settings.get("crm.poll.url") + "'");
+        }
+        properties.addOverrideProperty("crm.poll.enabled", Boolean.toString(poll));
+        properties.addOverrideProperty("crm.poll.interval-ms",
+                Long.toString(settings.getInterval("crm.poll.interval").toMillis()));
+        if (poll) {
+            LOG.info("CRM pull is on: polling every {}", settings.getInterval("crm.poll.interval"));
+        }
+        String mailUrl = settings.get("mail.url");
+        boolean mail = !mailUrl.isBlank();
+        properties.addOverrideProperty("mail.enabled", Boolean.toString(mail));
+        if (mail) {
+            if (!mailUrl.matches("imaps?://.+")) {
+                throw new IllegalStateException("mail.url must be an imap:// or imaps:// URL such as "
+                        + "imaps://imap.example.com:993, was '" + mailUrl + "'");
+            }
+            if (settings.get("mail.allowed-senders").isBlank()) {
+                LOG.warn("mail.allowed-senders is empty: every mail will be refused. List the addresses (or @domains) "
+                        + "allowed to send notifications by mail.");
+            }
+            LOG.info("Email source is on: {} folder {}", mailUrl, settings.get("mail.folder"));
+        } else {
+            // the (stopped) route still needs a well-formed endpoint
+            properties.addOverrideProperty("mail.url", "imap://mail.disabled.invalid");
+        }
+    }
+
     private static void requireFreePort(Settings settings, String hostKey, String portKey) {
         int port = settings.getInt(portKey);
         try (ServerSocket probe = new ServerSocket()) {
@@ -190,12 +250,37 @@ public class AppConfiguration implements CamelConfiguration {
             return context.resolvePropertyPlaceholders("{{" + key + "}}").trim();
         }
 
+        long getLong(String key) {
+            String value = get(key);
+            try {
+                return Long.parseLong(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException(key + " must be a whole number, was '" + value + "'");
+            }
+        }
+
         int getInt(String key) {
             String value = get(key);
             try {
                 return Integer.parseInt(value);
             } catch (NumberFormatException e) {
                 throw new IllegalStateException(key + " must be a whole number, was '" + value + "'");
+            }
+        }
+
+        /** A period written as an ISO-8601 duration (PT30S) or in Camel's short form (30s, 5m, 1h30m, or millis). */
+        Duration getInterval(String key) {
+            String value = get(key);
+            try {
+                Duration interval = value.startsWith("P") || value.startsWith("p") ? Duration.parse(value)
+                        : Duration.ofMillis(org.apache.camel.util.TimeUtils.toMilliSeconds(value));
+                if (interval.isNegative() || interval.isZero()) {
+                    throw new IllegalArgumentException("not positive");
+                }
+                return interval;
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(key + " must be a positive period such as 30s, 5m or PT30S, was '"
+                        + value + "'");
             }
         }
 

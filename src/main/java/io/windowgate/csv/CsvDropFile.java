@@ -6,6 +6,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -13,6 +15,8 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.windowgate.notification.NotificationIntake;
+import io.windowgate.notification.Status;
+import io.windowgate.store.DropFileRecord;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
@@ -20,8 +24,9 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * One dropped file being processed: streams its rows, writes rejected rows (with line number and reason) to
- * {@code .done/<file>.rejected.csv}, and counts what became of each row. The rejected file keeps the original columns,
- * so it can be corrected and dropped again (its extra 'line' and 'reason' columns are ignored).
+ * {@code .done/<file>.rejected.csv}, and counts what became of each row (the progress figures of GET /api/files).
+ * The rejected file keeps the original columns, so it can be corrected and dropped again (its extra 'line' and
+ * 'reason' columns are ignored).
  */
 public final class CsvDropFile implements Closeable {
 
@@ -29,23 +34,59 @@ public final class CsvDropFile implements Closeable {
     private final char delimiter;
     private final String fingerprint;
     private final Path rejectedPath;
+    private final long totalRows;
+    private final Instant startedAt;
     private final AtomicLong rows = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong scheduled = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private long runId;
+    private boolean completed;
+    /** When the reader next writes the figures to the database, and next logs a progress line. */
+    Instant nextFlushAt;
+    Instant nextLogAt;
     private CSVParser parser;
     private CsvLayout layout;
     private CSVPrinter rejectedOut;
 
-    CsvDropFile(Path path, char delimiter, String fingerprint, Path rejectedPath) {
+    CsvDropFile(Path path, char delimiter, String fingerprint, long totalRows, Path rejectedPath, Instant startedAt) {
         this.path = path;
         this.delimiter = delimiter;
         this.fingerprint = fingerprint;
+        this.totalRows = totalRows;
         this.rejectedPath = rejectedPath;
+        this.startedAt = startedAt;
     }
 
     public String name() {
         return path.getFileName().toString();
+    }
+
+    /** Where the file came from: a mail's CSV attachment (saved as mail-*.csv) or the drop folder. */
+    public String source() {
+        return name().startsWith(CsvDropReader.MAIL_PREFIX) ? "mail" : "drop";
+    }
+
+    /** The data rows of the file (blank rows not counted), known before the first row is sent. */
+    public long totalRows() {
+        return totalRows;
+    }
+
+    void runId(long runId) {
+        this.runId = runId;
+    }
+
+    /** Every row was read and handled: the run ends DONE rather than ABORTED. */
+    void completed() {
+        completed = true;
+    }
+
+    boolean isCompleted() {
+        return completed;
     }
 
     /** The data rows, streamed; the iterator is consumed once by the csv-drop-ingest splitter. */
@@ -101,10 +142,26 @@ public final class CsvDropFile implements Closeable {
         }
     }
 
-    /** Counts the intake outcome of a row; a rejected row is also written to the rejected-rows file. */
-    public synchronized void record(CsvRow row, NotificationIntake.Result result) throws IOException {
+    /**
+     * Counts what became of a row: its intake outcome, and for an accepted row the status its dispatch left (null if
+     * it was not dispatched). A rejected row is also written to the rejected-rows file.
+     */
+    public synchronized void record(CsvRow row, NotificationIntake.Result result, Status dispatched)
+            throws IOException {
         switch (result.outcome()) {
-            case ACCEPTED -> accepted.incrementAndGet();
+            case ACCEPTED -> {
+                accepted.incrementAndGet();
+                Status status = result.status() == Status.SCHEDULED ? Status.SCHEDULED : dispatched;
+                if (status != null) {
+                    switch (status) {
+                        case SENT, DELIVERED, READ -> sent.incrementAndGet();
+                        case HELD -> held.incrementAndGet();
+                        case SCHEDULED -> scheduled.incrementAndGet();
+                        case FAILED, REJECTED, EXPIRED -> failed.incrementAndGet();
+                        default -> { }
+                    }
+                }
+            }
             case DUPLICATE -> duplicates.incrementAndGet();
             case REJECTED -> {
                 rejected.incrementAndGet();
@@ -129,9 +186,29 @@ public final class CsvDropFile implements Closeable {
 
     /** One line for the log: what became of the file's rows. */
     public String summary() {
-        return name() + ": " + rows.get() + " rows, " + accepted.get() + " accepted, " + duplicates.get()
-                + " duplicates, " + rejected.get() + " rejected"
+        return name() + ": " + rows.get() + " rows, " + accepted.get() + " accepted (" + sent.get() + " sent, "
+                + held.get() + " held, " + scheduled.get() + " scheduled, " + failed.get() + " failed), "
+                + duplicates.get() + " duplicates, " + rejected.get() + " rejected"
                 + (rejected.get() > 0 ? " (see .done/" + rejectedPath.getFileName() + ")" : "");
+    }
+
+    /** A progress line for the log: rows read of the total, outcomes, rate and the estimated time left. */
+    public String progress(Instant now) {
+        long read = rows.get();
+        double seconds = Math.max(0.001, Duration.between(startedAt, now).toMillis() / 1000.0);
+        double rate = read / seconds;
+        String eta = rate <= 0 ? "unknown" : Math.round((totalRows - read) / rate) + " s";
+        return String.format(java.util.Locale.ROOT, "%s: %d/%d rows (%d%%), %d sent, %d held, %d scheduled, "
+                + "%d rejected, %d duplicates, %d failed, %.0f rows/s, ETA %s", name(), read, totalRows,
+                totalRows == 0 ? 100 : read * 100 / totalRows, sent.get(), held.get(), scheduled.get(), rejected.get(),
+                duplicates.get(), failed.get(), rate, eta);
+    }
+
+    /** The figures of this run as stored for GET /api/files. */
+    public DropFileRecord snapshot(String status, String reason, Instant now) {
+        return new DropFileRecord(runId, name(), source(), status, totalRows, rows.get(), accepted.get(),
+                duplicates.get(), rejected.get(), sent.get(), held.get(), scheduled.get(), failed.get(), reason,
+                startedAt, now, "RUNNING".equals(status) ? null : now);
     }
 
     public long rejectedRows() {

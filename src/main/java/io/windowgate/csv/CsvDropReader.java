@@ -17,37 +17,65 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Iterator;
 
 import io.windowgate.notification.NotificationIntake;
+import io.windowgate.notification.Status;
+import io.windowgate.store.DropFileStore;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens dropped CSV files (SPEC section 4). A first streaming pass checks that the whole file is UTF-8 CSV with a usable
  * header and fingerprints its content, so an unreadable file is refused before any row is sent; the rows are then
  * streamed by {@link CsvDropFile}. Nothing holds the whole file in memory.
+ * <p>
+ * Each file's progress (rows read, sent, held, rejected...) is written to the database about once a second for
+ * GET /api/files, and logged every {@code drop.progress-interval} with the rate and the estimated time left.
  */
 public final class CsvDropReader {
 
+    /** Names of the CSV attachments the email source saves into the drop folder. */
+    public static final String MAIL_PREFIX = "mail-";
+    private static final Logger LOG = LoggerFactory.getLogger(CsvDropReader.class);
     private static final int HEADER_SCAN_LIMIT = 64 * 1024;
+    private static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
 
     private final Path doneDir;
+    private final DropFileStore runs;
+    private final Clock clock;
+    private final Duration logInterval;
 
-    public CsvDropReader(String dropDir) {
+    public CsvDropReader(String dropDir, DropFileStore runs, Clock clock, Duration logInterval) {
         this.doneDir = Path.of(dropDir).resolve(".done");
+        this.runs = runs;
+        this.clock = clock;
+        this.logInterval = logInterval;
     }
 
-    public CsvDropFile open(File file) throws UnreadableCsvException, IOException {
+    /** Checks the whole file, then starts its run (visible in GET /api/files) and returns it ready to stream. */
+    public CsvDropFile open(File file) throws UnreadableCsvException, IOException, SQLException {
         Path path = file.toPath();
         char delimiter = detectDelimiter(path);
-        String fingerprint = verify(path, delimiter);
+        Verified verified = verify(path, delimiter);
         Path rejected = doneDir.resolve(file.getName() + ".rejected.csv");
         Files.deleteIfExists(rejected); // left from an earlier drop of a file with this name
-        return new CsvDropFile(path, delimiter, fingerprint, rejected);
+        Instant now = clock.instant();
+        CsvDropFile drop = new CsvDropFile(path, delimiter, verified.fingerprint(), verified.rows(), rejected, now);
+        drop.runId(runs.start(drop.name(), drop.source(), drop.totalRows()));
+        drop.nextFlushAt = now.plus(FLUSH_INTERVAL);
+        drop.nextLogAt = now.plus(logInterval);
+        LOG.info("Processing {} file {}: {} rows", drop.source(), drop.name(), drop.totalRows());
+        return drop;
     }
 
     /** The rows of an opened file, for the csv-drop-ingest splitter. */
@@ -55,15 +83,68 @@ public final class CsvDropReader {
         return file.rows();
     }
 
-    /** Counts a row's intake outcome; a rejected row goes to the rejected-rows file. */
-    public void record(CsvDropFile file, CsvRow row, NotificationIntake.Result result) throws IOException {
-        file.record(row, result);
+    /**
+     * Counts what became of a row (intake outcome, and the status its dispatch left); a rejected row goes to the
+     * rejected-rows file. Writes the figures to the database and logs progress when their interval has passed.
+     */
+    public void record(CsvDropFile file, CsvRow row, NotificationIntake.Result result, Status dispatched)
+            throws IOException, SQLException {
+        file.record(row, result, dispatched);
+        Instant now = clock.instant();
+        boolean flush = false;
+        boolean log = false;
+        synchronized (file) {
+            if (!now.isBefore(file.nextFlushAt)) {
+                file.nextFlushAt = now.plus(FLUSH_INTERVAL);
+                flush = true;
+            }
+            if (!now.isBefore(file.nextLogAt)) {
+                file.nextLogAt = now.plus(logInterval);
+                log = true;
+            }
+        }
+        if (flush) {
+            runs.update(file.snapshot("RUNNING", null, now));
+        }
+        if (log) {
+            LOG.info("Progress of {}", file.progress(now));
+        }
     }
 
-    public void close(CsvDropFile file) throws IOException {
-        if (file != null) {
-            file.close();
+    /** Every row of the file was handled (called after the split): its run ends DONE. */
+    public void completed(CsvDropFile file) {
+        file.completed();
+    }
+
+    /**
+     * Ends a file's run: DONE with its final figures, or ABORTED when processing stopped early (the file stays in the
+     * folder and is retried; rows already accepted are then duplicates).
+     */
+    public void close(CsvDropFile file) throws IOException, SQLException {
+        if (file == null) {
+            return;
         }
+        try {
+            file.close();
+        } finally {
+            Instant now = clock.instant();
+            if (file.isCompleted()) {
+                runs.update(file.snapshot("DONE", null, now));
+                LOG.info("Finished {}", file.summary());
+            } else {
+                runs.update(file.snapshot("ABORTED", "processing stopped before the end of the file; it stays in the "
+                        + "folder and is retried (see the log for the cause)", now));
+                LOG.warn("Stopped processing {} before its end; it stays in the folder and is retried. So far: {}",
+                        file.name(), file.summary());
+            }
+        }
+    }
+
+    /** Records a file that cannot be read as CSV (it moves to .error/) and returns the reason for its reason file. */
+    public String unreadable(String fileName, Exception exception) throws SQLException {
+        String reason = reason(exception);
+        runs.unreadable(fileName, fileName.startsWith(MAIL_PREFIX) ? "mail" : "drop", reason);
+        return reason;
     }
 
     /** The reason an unreadable file was refused, without the wrapping of the bean call that found it. */
@@ -76,8 +157,12 @@ public final class CsvDropReader {
         return exception.getMessage();
     }
 
+    /** What the first pass found: the content's SHA-256 and the number of data rows. */
+    private record Verified(String fingerprint, long rows) {
+    }
+
     /** Reads the whole file once: strict UTF-8, RFC 4180 structure, a header naming the needed columns. */
-    private static String verify(Path path, char delimiter) throws UnreadableCsvException, IOException {
+    private static Verified verify(Path path, char delimiter) throws UnreadableCsvException, IOException {
         MessageDigest sha256;
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
@@ -87,8 +172,14 @@ public final class CsvDropReader {
         try (InputStream in = new DigestInputStream(Files.newInputStream(path), sha256);
              CSVParser parser = parser(reader(in), delimiter)) {
             boolean header = false;
+            long rows = 0;
             for (CSVRecord record : parser) {
-                if (!header && !isBlank(record)) {
+                if (isBlank(record)) {
+                    continue;
+                }
+                if (header) {
+                    rows++;
+                } else {
                     new CsvLayout(record.toList());
                     header = true;
                 }
@@ -98,6 +189,7 @@ public final class CsvDropReader {
                         + "(e.g. id,to,text,template,language) and one row per notification");
             }
             in.transferTo(OutputStream.nullOutputStream()); // the digest must see every byte, even after the last record
+            return new Verified(HexFormat.of().formatHex(sha256.digest()), rows);
         } catch (CharacterCodingException e) {
             throw new UnreadableCsvException("the file is not UTF-8 text: save or export it as 'CSV UTF-8'", e);
         } catch (UncheckedIOException e) {
@@ -105,7 +197,6 @@ public final class CsvDropReader {
         } catch (IllegalStateException e) {
             throw new UnreadableCsvException("the file is not valid CSV: " + e.getMessage(), e);
         }
-        return HexFormat.of().formatHex(sha256.digest());
     }
 
     private static UnreadableCsvException unreadable(IOException cause) {

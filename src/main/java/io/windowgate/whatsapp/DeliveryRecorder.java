@@ -27,8 +27,8 @@ public final class DeliveryRecorder {
         this.errors = errors;
     }
 
-    /** The provider accepted the message; stores the wamid from {@code messages[0].id}. */
-    public void sent(Notification n, String route, String responseBody) throws SQLException {
+    /** The provider accepted the message; stores the wamid from {@code messages[0].id}. Returns SENT. */
+    public Status sent(Notification n, String route, String responseBody) throws SQLException {
         String wamid = null;
         try {
             JsonNode answer = json.readTree(responseBody == null ? "" : responseBody);
@@ -38,10 +38,11 @@ public final class DeliveryRecorder {
         }
         store.markSent(n.id(), route, wamid);
         LOG.info("Notification {} sent to {} as a {} message (wamid {})", n.id(), PhoneMask.mask(n.to()), route, wamid);
+        return Status.SENT;
     }
 
-    /** The send failed for good (permanent error, or transient errors until redeliveries ran out). */
-    public void failed(Notification n, String route, Exception exception, int redeliveries) throws SQLException {
+    /** The send failed for good (permanent error, or transient errors until redeliveries ran out). Returns FAILED. */
+    public Status failed(Notification n, String route, Exception exception, int redeliveries) throws SQLException {
         ProviderError error = errors.fromException(exception);
         String details = error.details();
         if (redeliveries > 0) {
@@ -50,6 +51,7 @@ public final class DeliveryRecorder {
         store.markFailed(n.id(), route, error.code(), error.title(), details);
         LOG.warn("Notification {} to {} FAILED as a {} message: {}", n.id(), PhoneMask.mask(n.to()), route,
                 error.describe() + (redeliveries > 0 ? " after " + (redeliveries + 1) + " attempts" : ""));
+        return Status.FAILED;
     }
 
     /** The provider refused a session message because the window had closed (131047); the caller re-routes it. */
@@ -65,13 +67,17 @@ public final class DeliveryRecorder {
         return errors.fromException(exception).windowClosed();
     }
 
-    /** Window closed and no usable template: HELD until the customer writes in, or REJECTED (per configuration). */
-    public void notSendable(Notification n, Decision decision) throws SQLException {
+    /**
+     * Window closed and no usable template: HELD until the customer writes in, or REJECTED (per configuration).
+     * Returns the status given.
+     */
+    public Status notSendable(Notification n, Decision decision) throws SQLException {
         Status status = decision == Decision.HOLD ? Status.HELD : Status.REJECTED;
         String reason = decision == Decision.HOLD
                 ? "window closed and no template given: held until the customer writes in"
                 : "window closed and no template given (window.closed-without-template=reject)";
         store.markNotSendable(n.id(), status, reason);
         LOG.info("Notification {} to {} {}: {}", n.id(), PhoneMask.mask(n.to()), status, reason);
+        return status;
     }
 }

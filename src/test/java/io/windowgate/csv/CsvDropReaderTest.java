@@ -2,6 +2,7 @@ package io.windowgate.csv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -22,10 +25,16 @@ import io.windowgate.notification.Notification;
 import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationIntake.Outcome;
 import io.windowgate.notification.NotificationRequest;
+import io.windowgate.MutableClock;
 import io.windowgate.notification.NotificationValidator;
+import io.windowgate.store.DropFileRecord;
+import io.windowgate.store.DropFileStore;
+import io.windowgate.store.TestDatabase;
 import io.windowgate.notification.Status;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +46,24 @@ class CsvDropReaderTest {
     @TempDir
     Path drop;
 
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-10T12:00:00Z"));
+    private TestDatabase database;
+    private DropFileStore runs;
+
+    @BeforeEach
+    void openDatabase() {
+        database = TestDatabase.hsqldb();
+        database.migrate();
+        runs = new DropFileStore(database.dataSource(), clock);
+    }
+
+    @AfterEach
+    void closeDatabase() throws Exception {
+        database.close();
+    }
+
     private CsvDropReader reader() {
-        return new CsvDropReader(drop.toString());
+        return new CsvDropReader(drop.toString(), runs, clock, Duration.ofSeconds(10));
     }
 
     private Path write(String name, String content) throws IOException {
@@ -412,13 +437,13 @@ class CsvDropReaderTest {
             CsvRow r4 = rows.next();
             assertThat(rows.hasNext()).isFalse();
             assertThat(lines(List.of(r1, r2, r3, r4))).containsExactly(2L, 4L, 5L, 7L);
-            reader.record(opened, r1, rejected("id is missing; recipient 'x' is not a phone number"));
-            reader.record(opened, r2, rejected("recipient 'not-a-phone' is not a phone number"));
-            reader.record(opened, r3, accepted("r-3"));
-            reader.record(opened, r4, duplicate("r-4"));
+            reader.record(opened, r1, rejected("id is missing; recipient 'x' is not a phone number"), null);
+            reader.record(opened, r2, rejected("recipient 'not-a-phone' is not a phone number"), null);
+            reader.record(opened, r3, accepted("r-3"), Status.SENT);
+            reader.record(opened, r4, duplicate("r-4"), null);
             assertThat(opened.rejectedRows()).isEqualTo(2);
-            assertThat(opened.summary()).isEqualTo(
-                    "orders.csv: 4 rows, 1 accepted, 1 duplicates, 2 rejected (see .done/orders.csv.rejected.csv)");
+            assertThat(opened.summary()).isEqualTo("orders.csv: 4 rows, 1 accepted (1 sent, 0 held, 0 scheduled, "
+                    + "0 failed), 1 duplicates, 2 rejected (see .done/orders.csv.rejected.csv)");
         } finally {
             reader.close(opened);
         }
@@ -445,7 +470,7 @@ class CsvDropReaderTest {
         CsvDropReader reader = reader();
         try (CsvDropFile opened = reader.open(file.toFile())) {
             CsvRow row = opened.rows().next();
-            opened.record(row, rejected("recipient 'nope' is not a phone number"));
+            opened.record(row, rejected("recipient 'nope' is not a phone number"), null);
         }
         assertThat(Files.readAllLines(drop.resolve(".done/tabs.csv.rejected.csv"), StandardCharsets.UTF_8))
                 .containsExactly("line\treason\tid\tto\ttext", "2\trecipient 'nope' is not a phone number\tt-1\tnope\thi");
@@ -459,8 +484,9 @@ class CsvDropReaderTest {
         try (CsvDropFile opened = reader().open(file.toFile())) {
             assertThat(stale).doesNotExist();
             CsvRow row = opened.rows().next();
-            opened.record(row, accepted("o-1"));
-            assertThat(opened.summary()).isEqualTo("orders.csv: 1 rows, 1 accepted, 0 duplicates, 0 rejected");
+            opened.record(row, accepted("o-1"), Status.HELD);
+            assertThat(opened.summary()).isEqualTo("orders.csv: 1 rows, 1 accepted (0 sent, 1 held, 0 scheduled, "
+                    + "0 failed), 0 duplicates, 0 rejected");
         }
         assertThat(stale).doesNotExist();
     }
@@ -492,5 +518,70 @@ class CsvDropReaderTest {
         assertThat(validator.validate(rows.get(3).request()).notification().to()).isEqualTo("+14155550103");
         assertThat(validator.validate(rows.get(0).request()).notification().template().positionalParams())
                 .containsExactly("1001", "Tuesday");
+    }
+
+    @Test
+    void progressIsStoredWhileRunningAndFinalWhenDone() throws Exception {
+        Path file = write("progress.csv", "id,to,text\np-1," + TO + ",a\np-2," + TO + ",b\np-3,nope,c\n");
+        CsvDropReader reader = reader();
+        CsvDropFile opened = reader.open(file.toFile());
+        DropFileRecord started = runs.latest("progress.csv");
+        assertThat(started.status()).isEqualTo("RUNNING");
+        assertThat(started.totalRows()).isEqualTo(3);
+        assertThat(started.rowsRead()).isZero();
+
+        Iterator<CsvRow> rows = reader.rows(opened);
+        reader.record(opened, rows.next(), accepted("p-1"), Status.SENT);
+        clock.advance(Duration.ofSeconds(2)); // past the one-second flush interval
+        reader.record(opened, rows.next(), accepted("p-2"), Status.HELD);
+        DropFileRecord running = runs.latest("progress.csv");
+        assertThat(running.status()).isEqualTo("RUNNING");
+        assertThat(running.rowsRead()).isEqualTo(2);
+        assertThat(running.sent()).isEqualTo(1);
+        assertThat(running.held()).isEqualTo(1);
+        assertThat(opened.progress(clock.instant())).isEqualTo("progress.csv: 2/3 rows (66%), 1 sent, 1 held, "
+                + "0 scheduled, 0 rejected, 0 duplicates, 0 failed, 1 rows/s, ETA 1 s");
+
+        reader.record(opened, rows.next(), rejected("recipient 'nope' is not a phone number"), null);
+        reader.completed(opened);
+        reader.close(opened);
+
+        DropFileRecord done = runs.latest("progress.csv");
+        assertThat(done.status()).isEqualTo("DONE");
+        assertThat(done.source()).isEqualTo("drop");
+        assertThat(List.of(done.rowsRead(), done.accepted(), done.sent(), done.held(), done.rejected()))
+                .containsExactly(3L, 2L, 1L, 1L, 1L);
+        assertThat(done.finishedAt()).isEqualTo(clock.instant());
+    }
+
+    @Test
+    void aRunThatStopsBeforeTheEndIsAbortedAndARetryStartsANewRun() throws Exception {
+        Path file = write("mail-0123456789ab-list.csv", "id,to,text\nq-1," + TO + ",a\nq-2," + TO + ",b\n");
+        CsvDropReader reader = reader();
+        CsvDropFile first = reader.open(file.toFile());
+        reader.record(first, reader.rows(first).next(), accepted("q-1"), Status.SENT);
+        reader.close(first); // never completed: the split failed
+        DropFileRecord aborted = runs.latest(first.name());
+        assertThat(aborted.status()).isEqualTo("ABORTED");
+        assertThat(aborted.source()).isEqualTo("mail");
+        assertThat(aborted.reason()).contains("retried");
+
+        clock.advance(Duration.ofSeconds(30));
+        CsvDropFile retry = reader.open(file.toFile());
+        assertThat(runs.latest(first.name()).runId()).isNotEqualTo(aborted.runId());
+        assertThat(runs.latest(first.name()).status()).isEqualTo("RUNNING");
+        reader.close(retry);
+    }
+
+    @Test
+    void anUnreadableFileIsRecordedWithItsReason() throws Exception {
+        Path file = write("empty.csv", "");
+        UnreadableCsvException refused = catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(file.toFile()));
+        assertThat(reader().unreadable("empty.csv", refused)).startsWith("the file is empty");
+        DropFileRecord error = runs.latest("empty.csv");
+        assertThat(error.status()).isEqualTo("ERROR");
+        assertThat(error.reason()).startsWith("the file is empty");
+        assertThat(error.totalRows()).isNull();
     }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 abstract class MigrationContract extends StoreTestSupport {
 
     /** The newest migration in src/main/resources/db/migration; raise it with every new migration. */
-    private static final int LATEST_VERSION = 2;
+    private static final int LATEST_VERSION = 3;
 
     @Override
     protected boolean migrateBeforeEach() {
@@ -32,6 +32,9 @@ abstract class MigrationContract extends StoreTestSupport {
         assertThat(result.targetSchemaVersion).isEqualTo(Integer.toString(LATEST_VERSION));
         assertThat(countRows("notification")).isZero();
         assertThat(countRows("session_window")).isZero();
+        assertThat(countRows("source_cursor")).isZero();
+        assertThat(countRows("drop_file")).isZero();
+        assertThat(countRows("source_rejection")).isZero();
     }
 
     @Test

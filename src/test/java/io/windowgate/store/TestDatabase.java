@@ -18,10 +18,10 @@ import org.flywaydb.core.api.output.MigrateResult;
  * One empty database for one test: a fresh in-memory HSQLDB (MVCC), or a fresh schema in a shared embedded
  * PostgreSQL. Closing it drops everything the test created.
  */
-final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable {
 
     /** The two databases Windowgate supports. */
-    enum Vendor { HSQLDB, POSTGRESQL }
+    public enum Vendor { HSQLDB, POSTGRESQL }
 
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final int POOL_SIZE = 10;
@@ -39,7 +39,7 @@ final class TestDatabase implements AutoCloseable {
     }
 
     /** A new, empty in-memory HSQLDB in MVCC mode, as the default configuration runs it. */
-    static TestDatabase hsqldb() {
+    public static TestDatabase hsqldb() {
         String url = "jdbc:hsqldb:mem:wgstore" + SEQUENCE.incrementAndGet() + ";hsqldb.tx=mvcc";
         HikariDataSource pool = pool(url, "SA", "");
         return new TestDatabase(Vendor.HSQLDB, url, pool, () -> {
@@ -77,7 +77,7 @@ final class TestDatabase implements AutoCloseable {
     }
 
     /** Migrates exactly as AppConfiguration does: the common scripts plus the vendor folder, chosen by the URL. */
-    MigrateResult migrate() {
+    public MigrateResult migrate() {
         String folder = url.startsWith("jdbc:postgresql:") ? "postgresql" : "hsqldb";
         return Flyway.configure()
                 .dataSource(dataSource)
@@ -87,11 +87,11 @@ final class TestDatabase implements AutoCloseable {
                 .migrate();
     }
 
-    Vendor vendor() {
+    public Vendor vendor() {
         return vendor;
     }
 
-    DataSource dataSource() {
+    public DataSource dataSource() {
         return dataSource;
     }
 

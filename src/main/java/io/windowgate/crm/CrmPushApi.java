@@ -1,0 +1,154 @@
+package io.windowgate.crm;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.notification.Notification;
+import io.windowgate.notification.NotificationIntake;
+import io.windowgate.notification.NotificationJson;
+import io.windowgate.notification.NotificationJson.MalformedJsonException;
+import io.windowgate.notification.NotificationRequest;
+
+/**
+ * {@code POST /api/notifications} (SPEC section 4, CRM push): checks the bearer token in constant time, reads one
+ * notification or an array, stores each through {@link NotificationIntake} and reports every item's outcome. Every
+ * accepted notification is committed before the answer is built, so a 202 means it is stored.
+ */
+public final class CrmPushApi {
+
+    /** The array holds more notifications than {@code crm.max-batch}. */
+    public static final class BatchTooLargeException extends Exception {
+        public BatchTooLargeException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param dispatchNow the accepted notifications to hand to the dispatcher now (not the scheduled ones)
+     * @param answer      the JSON answer: accepted and duplicate ids, rejected ids with reasons
+     */
+    public record Outcome(List<Notification> dispatchNow, String answer) {
+    }
+
+    private static final String PREFIX = "Bearer ";
+
+    private final byte[] token;
+    private final int maxBatch;
+    private final long maxBodyBytes;
+    private final NotificationJson json;
+    private final NotificationIntake intake;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    public CrmPushApi(String token, int maxBatch, long maxBodyBytes, NotificationJson json, NotificationIntake intake) {
+        this.token = token == null ? new byte[0] : token.trim().getBytes(StandardCharsets.UTF_8);
+        this.maxBatch = maxBatch;
+        this.maxBodyBytes = maxBodyBytes;
+        this.json = json;
+        this.intake = intake;
+    }
+
+    /** Whether push is configured at all: without {@code crm.api-token} every request is refused. */
+    public boolean isEnabled() {
+        return token.length > 0;
+    }
+
+    /** Whether the Authorization header carries the configured bearer token (compared in constant time). */
+    public boolean isAuthorized(String authorization) {
+        if (!isEnabled() || authorization == null || !authorization.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+            return false;
+        }
+        byte[] given = authorization.substring(PREFIX.length()).trim().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(token, given);
+    }
+
+    /** The 401 answer; it says nothing about the token itself. */
+    public String unauthorized() {
+        return error(isEnabled() ? "missing or wrong bearer token: send 'Authorization: Bearer <crm.api-token>'"
+                : "CRM push is disabled on this server: set crm.api-token (environment CRM_API_TOKEN) to enable it");
+    }
+
+    /** The 400 answer to a body that is not declared as JSON. */
+    public String wrongContentType(String contentType) {
+        return error("Content-Type must be application/json, was " + (contentType == null ? "none" : contentType));
+    }
+
+    /** Whether a declared or received body length exceeds {@code crm.max-body-bytes}. */
+    public boolean isTooLarge(Long length) {
+        return length != null && length > maxBodyBytes;
+    }
+
+    /** The 413 answer to a body above {@code crm.max-body-bytes}. */
+    public String tooLarge() {
+        return error("the body is larger than crm.max-body-bytes (" + maxBodyBytes + " bytes): send fewer "
+                + "notifications per request");
+    }
+
+    /** Reads, validates and stores the notifications of one request. */
+    public Outcome accept(byte[] body) throws MalformedJsonException, BatchTooLargeException, SQLException {
+        List<NotificationRequest> requests = json.parse(body, "crm");
+        if (requests.size() > maxBatch) {
+            throw new BatchTooLargeException("the array holds " + requests.size() + " notifications, more than "
+                    + "crm.max-batch (" + maxBatch + "): split it into several requests");
+        }
+        List<Notification> dispatchNow = new ArrayList<>();
+        List<String> accepted = new ArrayList<>();
+        List<String> duplicates = new ArrayList<>();
+        List<Map<String, Object>> rejected = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            NotificationRequest request = requests.get(i);
+            NotificationIntake.Result result = intake.accept(request);
+            switch (result.outcome()) {
+                case ACCEPTED -> {
+                    accepted.add(result.notification().id());
+                    if (result.dispatchNow()) {
+                        dispatchNow.add(result.notification());
+                    }
+                }
+                case DUPLICATE -> duplicates.add(result.notification().id());
+                case REJECTED -> {
+                    Map<String, Object> item = new LinkedHashMap<>();
+                    item.put("index", i);
+                    item.put("id", request.id());
+                    item.put("reason", result.reason());
+                    rejected.add(item);
+                }
+            }
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("accepted", accepted);
+        answer.put("duplicates", duplicates);
+        answer.put("rejected", rejected);
+        try {
+            return new Outcome(dispatchNow, mapper.writeValueAsString(answer));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("could not write the answer", e);
+        }
+    }
+
+    /** The 400 or 413 answer for a request the CRM must change: the exception's message says what to change. */
+    public String errorFrom(Exception exception) {
+        return error(exception.getMessage());
+    }
+
+    /** The 503 answer when the notifications cannot be stored now (the database is down, say). */
+    public String unavailable() {
+        return error("temporarily unable to store notifications: retry later; ids already stored are reported as "
+                + "duplicates then");
+    }
+
+    /** A JSON error body: {"error": "..."}. */
+    public String error(String message) {
+        try {
+            return mapper.writeValueAsString(Map.of("error", message == null ? "" : message));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,315 @@
+package io.windowgate.mail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.windowgate.csv.CsvDropReader;
+import io.windowgate.notification.NotificationIntake;
+import io.windowgate.notification.NotificationJson;
+import io.windowgate.notification.NotificationJson.MalformedJsonException;
+import io.windowgate.notification.NotificationRequest;
+import io.windowgate.notification.PhoneMask;
+import io.windowgate.store.SourceStore;
+import jakarta.mail.Address;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeUtility;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.mail.MailMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The email source (SPEC section 4): turns one mail into notifications.
+ * <ul>
+ * <li>Only senders in {@code mail.allowed-senders} are read; other mails are recorded as refused.</li>
+ * <li>CSV attachments are saved into the drop folder as {@code mail-<hash>-<name>.csv}, so they take exactly the drop
+ * files' path (validation, rejected-rows file, progress).</li>
+ * <li>Otherwise a body that is JSON holds canonical notifications; any other body is the text of one notification to
+ * the phone number in the subject. An HTML-only mail is read as its text.</li>
+ * </ul>
+ * Ids without an explicit one derive from the Message-ID, so a mail read twice sends nothing twice.
+ */
+public final class MailIntake {
+
+    /** Source name of the email source's notifications and refusals. */
+    public static final String SOURCE = "mail";
+    private static final Logger LOG = LoggerFactory.getLogger(MailIntake.class);
+    private static final Pattern PHONE = Pattern.compile("\\+?\\d[\\d ().\\-/]{5,}\\d");
+
+    /** A mail that cannot become notifications: the reason says what the sender must change. */
+    public static final class MalformedMailException extends Exception {
+        public MalformedMailException(String message) {
+            super(message);
+        }
+    }
+
+    /** What a mail was read as. */
+    public enum Kind { REFUSED, CSV, JSON, TEXT }
+
+    /**
+     * One mail, read.
+     *
+     * @param reference Message-ID and sender, for logs and refusals
+     * @param files     the CSV attachments saved into the drop folder
+     * @param requests  the notifications of a JSON or text mail
+     */
+    public record Mail(String reference, Kind kind, List<String> files, List<NotificationRequest> requests) {
+    }
+
+    private final List<String> allowedSenders;
+    private final Path dropDir;
+    private final NotificationJson json;
+    private final SourceStore store;
+
+    public MailIntake(String allowedSenders, String dropDir, NotificationJson json, SourceStore store) {
+        this.allowedSenders = new ArrayList<>();
+        for (String sender : (allowedSenders == null ? "" : allowedSenders).split("[,;\\s]+")) {
+            if (!sender.isBlank()) {
+                this.allowedSenders.add(sender.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        this.dropDir = Path.of(dropDir);
+        this.json = json;
+        this.store = store;
+    }
+
+    public boolean hasAllowedSenders() {
+        return !allowedSenders.isEmpty();
+    }
+
+    /** Whether an address is allowed: listed exactly, or its domain listed as {@code @example.com}. */
+    public boolean isAllowed(String address) {
+        if (address == null) {
+            return false;
+        }
+        String a = address.trim().toLowerCase(Locale.ROOT);
+        int at = a.lastIndexOf('@');
+        return allowedSenders.contains(a) || (at > 0 && allowedSenders.contains(a.substring(at)));
+    }
+
+    /** Reads the mail of this exchange (the raw message camel-mail polled). */
+    public Mail read(Exchange exchange) throws MessagingException, IOException, MalformedMailException, SQLException {
+        Message message = exchange.getIn(MailMessage.class).getOriginalMessage();
+        String sender = sender(message);
+        String idBase = "mail-" + mailKey(message).substring(0, 16);
+        String reference = reference(message, sender);
+        exchange.setVariable("mailReference", reference);
+        if (!isAllowed(sender)) {
+            String reason = sender == null ? "the mail has no From address"
+                    : "sender " + sender + " is not in mail.allowed-senders";
+            store.reject(SOURCE, reference, null, reason);
+            LOG.warn("Refused mail {}: {}; nothing processed", reference, reason);
+            return new Mail(reference, Kind.REFUSED, List.of(), List.of());
+        }
+        Parts parts = new Parts();
+        collect(message, parts);
+        if (!parts.csv.isEmpty()) {
+            List<String> files = new ArrayList<>();
+            for (Part csv : parts.csv) {
+                files.add(saveCsv(csv, idBase));
+            }
+            LOG.info("Mail {}: {} CSV attachment(s) saved to the drop folder as {}", reference, files.size(), files);
+            return new Mail(reference, Kind.CSV, files, List.of());
+        }
+        String text = parts.text != null ? parts.text : parts.html != null ? HtmlText.toText(parts.html) : null;
+        if (parts.json != null || (text != null && looksLikeJson(text))) {
+            return new Mail(reference, Kind.JSON, List.of(), jsonRequests(parts.json != null ? parts.json : text,
+                    idBase));
+        }
+        return new Mail(reference, Kind.TEXT, List.of(), List.of(textRequest(message, text, idBase)));
+    }
+
+    /** Records what became of one notification of a JSON or text mail; a rejected one is recorded with its reason. */
+    public void record(Mail mail, NotificationRequest request, NotificationIntake.Result result) throws SQLException {
+        if (result.outcome() == NotificationIntake.Outcome.REJECTED) {
+            store.reject(SOURCE, mail.reference(), request.id(), result.reason());
+            LOG.warn("Mail {}: notification {} rejected: {}", mail.reference(), request.id(), result.reason());
+        }
+    }
+
+    /** Records a mail that could not be read as notifications (it is flagged or moved like any other). */
+    public void malformed(Exchange exchange, Exception exception) throws SQLException {
+        Object reference = exchange.getVariable("mailReference");
+        String reason = exception instanceof MalformedMailException ? exception.getMessage()
+                : "the mail could not be read: " + exception.getMessage();
+        String ref = reference == null ? "(unreadable mail)" : reference.toString();
+        store.reject(SOURCE, ref, null, reason);
+        LOG.warn("Mail {} not processed: {}", ref, reason);
+    }
+
+    private List<NotificationRequest> jsonRequests(String body, String idBase) throws MalformedMailException {
+        List<NotificationRequest> parsed;
+        try {
+            parsed = json.parse(body.getBytes(StandardCharsets.UTF_8), SOURCE);
+        } catch (MalformedJsonException e) {
+            throw new MalformedMailException("the mail body looks like JSON but " + e.getMessage());
+        }
+        List<NotificationRequest> requests = new ArrayList<>(parsed.size());
+        for (int i = 0; i < parsed.size(); i++) {
+            NotificationRequest r = parsed.get(i);
+            String id = r.id() != null ? r.id() : parsed.size() == 1 ? idBase : idBase + "-" + (i + 1);
+            requests.add(new NotificationRequest(id, r.to(), r.text(), r.templateName(), r.templateLanguage(),
+                    r.positionalParams(), r.namedParams(), r.category(), r.sendAt(), SOURCE, r.malformed()));
+        }
+        return requests;
+    }
+
+    private static NotificationRequest textRequest(Message message, String text, String idBase)
+            throws MessagingException, MalformedMailException {
+        String subject = message.getSubject() == null ? "" : message.getSubject();
+        Matcher phone = PHONE.matcher(subject);
+        if (!phone.find()) {
+            throw new MalformedMailException("the subject holds no phone number: a plain-text mail needs the "
+                    + "recipient's number as its subject (e.g. +14155550123) and the message as its body");
+        }
+        String body = text == null ? "" : withoutSignature(text).strip();
+        if (body.isEmpty()) {
+            throw new MalformedMailException("the mail to " + PhoneMask.mask(phone.group()) + " has no text: write "
+                    + "the message in the body");
+        }
+        return new NotificationRequest(idBase, phone.group(), body, null, null, null, null, null, null, SOURCE, null);
+    }
+
+    /** Cuts the signature off at the standard "-- " delimiter line. */
+    static String withoutSignature(String text) {
+        String normalised = text.replace("\r\n", "\n");
+        int signature = normalised.indexOf("\n-- \n");
+        return signature < 0 ? normalised : normalised.substring(0, signature);
+    }
+
+    private static boolean looksLikeJson(String text) {
+        String t = text.strip();
+        return t.startsWith("{") || t.startsWith("[");
+    }
+
+    /** The parts of a mail that matter: the first plain-text and HTML bodies, a JSON attachment, the CSV attachments. */
+    private static final class Parts {
+        String text;
+        String html;
+        String json;
+        final List<Part> csv = new ArrayList<>();
+    }
+
+    private static void collect(Part part, Parts parts) throws MessagingException, IOException {
+        if (part.isMimeType("multipart/*")) {
+            Multipart multipart = (Multipart) part.getContent();
+            for (int i = 0; i < multipart.getCount(); i++) {
+                BodyPart child = multipart.getBodyPart(i);
+                collect(child, parts);
+            }
+            return;
+        }
+        String fileName = fileName(part);
+        String lowerName = fileName == null ? "" : fileName.toLowerCase(Locale.ROOT);
+        if (lowerName.endsWith(".csv") || part.isMimeType("text/csv") || part.isMimeType("application/csv")
+                || part.isMimeType("text/comma-separated-values")) {
+            parts.csv.add(part);
+        } else if (lowerName.endsWith(".json") || part.isMimeType("application/json")) {
+            if (parts.json == null) {
+                parts.json = new String(bytes(part), StandardCharsets.UTF_8);
+            }
+        } else if (fileName == null && part.isMimeType("text/plain") && parts.text == null) {
+            parts.text = part.getContent().toString();
+        } else if (fileName == null && part.isMimeType("text/html") && parts.html == null) {
+            parts.html = part.getContent().toString();
+        }
+    }
+
+    /** Saves a CSV attachment into the drop folder: written beside it as .part, synced, then renamed in one step. */
+    private String saveCsv(Part part, String idBase) throws IOException, MessagingException {
+        String original = fileName(part);
+        String base = original == null ? "attachment.csv" : original.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (!base.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+            base = base + ".csv";
+        }
+        String name = CsvDropReader.MAIL_PREFIX + idBase.substring("mail-".length(), "mail-".length() + 12) + "-"
+                + base;
+        Files.createDirectories(dropDir);
+        Path target = dropDir.resolve(name);
+        Path partial = dropDir.resolve(name + ".part");
+        try (InputStream in = part.getInputStream();
+             FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            OutputStream out = java.nio.channels.Channels.newOutputStream(channel);
+            in.transferTo(out);
+            out.flush();
+            channel.force(true); // on disk before the mail is flagged as processed
+        }
+        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return name;
+    }
+
+    private static String fileName(Part part) throws MessagingException {
+        String name = part.getFileName();
+        if (name == null) {
+            return null;
+        }
+        try {
+            return MimeUtility.decodeText(name);
+        } catch (IOException e) {
+            return name;
+        }
+    }
+
+    private static byte[] bytes(Part part) throws IOException, MessagingException {
+        try (InputStream in = part.getInputStream()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toByteArray();
+        }
+    }
+
+    private static String sender(Message message) throws MessagingException {
+        Address[] from = message.getFrom();
+        if (from == null || from.length == 0) {
+            return null;
+        }
+        return from[0] instanceof InternetAddress internet ? internet.getAddress() : from[0].toString();
+    }
+
+    private static String reference(Message message, String sender) throws MessagingException {
+        String[] ids = message.getHeader("Message-ID");
+        String id = ids == null || ids.length == 0 ? "(no Message-ID)" : ids[0].trim();
+        return id + " from " + (sender == null ? "(no sender)" : sender);
+    }
+
+    /** SHA-256 (hex) of the Message-ID; of the whole raw mail when it has none, which is as stable. */
+    static String mailKey(Message message) throws MessagingException, IOException {
+        String[] ids = message.getHeader("Message-ID");
+        byte[] source;
+        if (ids != null && ids.length > 0 && !ids[0].isBlank()) {
+            source = ids[0].trim().getBytes(StandardCharsets.UTF_8);
+        } else {
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            message.writeTo(raw);
+            source = raw.toByteArray();
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(source));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
+        }
+    }
+}

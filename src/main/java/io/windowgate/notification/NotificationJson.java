@@ -1,0 +1,156 @@
+package io.windowgate.notification;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+
+/**
+ * Reads canonical notifications (SPEC section 2) from JSON: one object or an array of them, as the CRM push API, the CRM
+ * pull pages and mail bodies carry them. Only the document's structure is checked here; an item with a field of the
+ * wrong type becomes a request marked malformed, so the validator rejects that item alone with the reason.
+ */
+public final class NotificationJson {
+
+    /** The document is not JSON, or neither an object nor an array. */
+    public static final class MalformedJsonException extends Exception {
+        public MalformedJsonException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final ObjectMapper json = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /** The notifications of a document holding one notification object or an array of them. */
+    public List<NotificationRequest> parse(byte[] document, String source) throws MalformedJsonException {
+        JsonNode root = read(document);
+        if (root.isObject()) {
+            return List.of(request(root, source));
+        }
+        if (root.isArray()) {
+            return items(root, source);
+        }
+        throw new MalformedJsonException("the body must be a notification object or an array of them, not "
+                + describe(root), null);
+    }
+
+    /** Parses a document; fails with the parser's position when it is not JSON. */
+    public JsonNode read(byte[] document) throws MalformedJsonException {
+        try {
+            JsonNode root = json.readTree(document);
+            if (root == null || root.isMissingNode()) {
+                throw new MalformedJsonException("the body is empty: send a notification object or an array of them",
+                        null);
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw new MalformedJsonException("the body is not valid JSON: " + e.getOriginalMessage() + " (line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+        } catch (IOException e) {
+            throw new MalformedJsonException("the body could not be read as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** The elements of a JSON array, each read as one notification. */
+    public List<NotificationRequest> items(JsonNode array, String source) {
+        List<NotificationRequest> requests = new ArrayList<>(array.size());
+        for (JsonNode item : array) {
+            requests.add(request(item, source));
+        }
+        return requests;
+    }
+
+    /** One notification object; a structural problem is recorded in {@code malformed} for the validator to report. */
+    public NotificationRequest request(JsonNode node, String source) {
+        if (!node.isObject()) {
+            return new NotificationRequest(null, null, null, null, null, null, null, null, null, source,
+                    "each notification must be a JSON object, not " + describe(node));
+        }
+        List<String> problems = new ArrayList<>();
+        String id = scalar(node, "id", problems);
+        String to = scalar(node, "to", problems);
+        String text = string(node, "text", problems);
+        String category = string(node, "category", problems);
+        String sendAt = string(node, "sendAt", problems);
+        String templateName = null;
+        String templateLanguage = null;
+        List<String> positional = List.of();
+        Map<String, String> named = Map.of();
+        JsonNode template = node.get("template");
+        if (template != null && !template.isNull()) {
+            if (template.isObject()) {
+                templateName = string(template, "name", problems);
+                templateLanguage = string(template, "language", problems);
+                JsonNode params = template.get("params");
+                if (params != null && params.isArray()) {
+                    positional = new ArrayList<>();
+                    for (JsonNode p : params) {
+                        positional.add(param(p, "template.params[" + positional.size() + "]", problems));
+                    }
+                } else if (params != null && params.isObject()) {
+                    named = new LinkedHashMap<>();
+                    for (Map.Entry<String, JsonNode> p : params.properties()) {
+                        named.put(p.getKey(), param(p.getValue(), "template.params." + p.getKey(), problems));
+                    }
+                } else if (params != null && !params.isNull()) {
+                    problems.add("template.params must be a list (positional {{1}}, {{2}}...) or an object (named "
+                            + "parameters), not " + describe(params));
+                }
+            } else {
+                problems.add("template must be an object with name, language and params, not " + describe(template));
+            }
+        }
+        return new NotificationRequest(id, to, text, templateName, templateLanguage, positional, named, category,
+                sendAt, source, problems.isEmpty() ? null : String.join("; ", problems));
+    }
+
+    /** A text field; numbers are accepted too (CRMs often export ids and phone numbers as numbers). */
+    private static String scalar(JsonNode node, String field, List<String> problems) {
+        JsonNode value = node.get(field);
+        if (value != null && (value.isIntegralNumber() || value.isBigInteger())) {
+            return value.asText();
+        }
+        return string(node, field, problems);
+    }
+
+    private static String string(JsonNode node, String field, List<String> problems) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            problems.add(field + " must be a string, not " + describe(value));
+            return null;
+        }
+        return value.asText();
+    }
+
+    private static String param(JsonNode value, String where, List<String> problems) {
+        if (value.isTextual() || value.isNumber() || value.isBoolean()) {
+            return value.asText();
+        }
+        problems.add(where + " must be a string or a number, not " + describe(value));
+        return null;
+    }
+
+    private static String describe(JsonNode node) {
+        JsonNodeType type = node.getNodeType();
+        return switch (type) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NULL -> "null";
+            case BOOLEAN -> "a boolean";
+            case NUMBER -> "a number";
+            case STRING -> "a string";
+            default -> type.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}
