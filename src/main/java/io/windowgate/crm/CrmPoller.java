@@ -203,7 +203,7 @@ public final class CrmPoller {
         }
         retryAt = clock.instant().plus(backoff);
         LOG.warn("CRM poll failed ({} in a row): {}. The cursor was kept; next poll in {} s", failuresInARow,
-                describe(exception), backoff.toSeconds());
+                describe(exception), String.format(java.util.Locale.ROOT, "%.1f", backoff.toMillis() / 1000.0));
     }
 
     /** A failure in words, without the URL's query or any header (they may carry credentials). */
