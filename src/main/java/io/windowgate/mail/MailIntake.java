@@ -37,6 +37,7 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeUtility;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.mail.MailMessage;
+import org.apache.camel.support.DefaultMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,9 +110,21 @@ public final class MailIntake {
         return allowedSenders.contains(a) || (at > 0 && allowedSenders.contains(a.substring(at)));
     }
 
-    /** Reads the mail of this exchange (the raw message camel-mail polled). */
-    public Mail read(Exchange exchange) throws MessagingException, IOException, MalformedMailException, SQLException {
-        Message message = exchange.getIn(MailMessage.class).getOriginalMessage();
+    /**
+     * Reads the mail camel-mail polled into this exchange: leaves the {@link Mail} in variable {@code mail}, and its
+     * notifications (if any) as the body of a plain message, ready for the route's split. A bean step, not an
+     * expression: expressions run on a copy of the exchange.
+     */
+    public void read(Exchange exchange) throws MessagingException, IOException, MalformedMailException, SQLException {
+        Mail mail = read(exchange, exchange.getIn(MailMessage.class).getOriginalMessage());
+        exchange.setVariable("mail", mail);
+        DefaultMessage plain = new DefaultMessage(exchange);
+        plain.setBody(mail.requests());
+        exchange.setIn(plain);
+    }
+
+    private Mail read(Exchange exchange, Message message)
+            throws MessagingException, IOException, MalformedMailException, SQLException {
         String sender = sender(message);
         String idBase = "mail-" + mailKey(message).substring(0, 16);
         String reference = reference(message, sender);

@@ -40,4 +40,13 @@ class HsqldbStoreTest {
             return TestDatabase.hsqldb();
         }
     }
+
+    /** SourceStore and DropFileStore on HSQLDB. */
+    @Nested
+    class Sources extends SourceStoresContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
 }

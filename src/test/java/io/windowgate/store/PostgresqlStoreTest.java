@@ -57,4 +57,13 @@ class PostgresqlStoreTest {
             return TestDatabase.postgresql(postgres);
         }
     }
+
+    /** SourceStore and DropFileStore on PostgreSQL. */
+    @Nested
+    class Sources extends SourceStoresContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
 }
