@@ -265,6 +265,28 @@ if notification_is demo-004 HELD; then
     pass "(f) demo-004 still HELD (the forged webhook opened no window)"
 else fail "(f) demo-004 expected to stay HELD, got $(describe)"; fi
 
+# ------------------------------------------------------------------------------------------------- (g) CRM push
+http POST "$BASE/api/notifications" -H 'Authorization: Bearer sandbox' -H 'Content-Type: application/json' \
+    --data-binary '[{"id":"crm-smoke-1","to":"+14155550100","text":"Your order shipped"},{"id":"crm-smoke-2","to":"12","text":"x"}]'
+if [[ $CODE == 202 ]] && printf '%s' "$BODY" | grep -q '"accepted":\["crm-smoke-1"\]' \
+        && printf '%s' "$BODY" | grep -q '"id":"crm-smoke-2"'; then
+    pass "(g) CRM push with the sandbox token -> HTTP 202, crm-smoke-1 accepted, crm-smoke-2 rejected"
+else fail "(g) CRM push answered HTTP $CODE: $BODY"; fi
+if eventually "$STEP_TIMEOUT" notification_is crm-smoke-1 "$SENT_RE" session; then
+    pass "(g) crm-smoke-1 (window open) -> $(describe)"
+else fail "(g) crm-smoke-1 expected SENT/DELIVERED route=session, got $(describe)"; fi
+http POST "$BASE/api/notifications" -H 'Authorization: Bearer wrong' -H 'Content-Type: application/json' \
+    --data-binary '{"id":"crm-smoke-3","to":"+14155550100","text":"x"}'
+if [[ $CODE == 401 ]]; then
+    pass "(g) CRM push with a wrong token -> HTTP 401"
+else fail "(g) CRM push with a wrong token answered HTTP $CODE, expected 401"; fi
+
+# ------------------------------------------------------------------------------------------------- (h) files
+http GET "$BASE/api/files/orders.csv"
+if [[ $CODE == 200 && $(json_field status) == DONE ]] && printf '%s' "$BODY" | grep -q '"rejected" *: *1'; then
+    pass "(h) GET /api/files/orders.csv -> DONE with 1 rejected row"
+else fail "(h) GET /api/files/orders.csv answered HTTP $CODE: $BODY"; fi
+
 # ------------------------------------------------------------------------------------------------- result
 echo
 if ((FAILURES == 0)); then

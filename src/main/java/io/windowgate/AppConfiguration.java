@@ -54,6 +54,8 @@ public class AppConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(AppConfiguration.class);
     /** The sandbox's send endpoint, served by routes/sandbox-provider.camel.yaml. */
     static final String SANDBOX_MESSAGES_PATH = "/sandbox/v22.0/messages";
+    /** The CRM push token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
+    static final String SANDBOX_CRM_TOKEN = "sandbox";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -146,6 +148,12 @@ public class AppConfiguration implements CamelConfiguration {
             }
             // the sandbox sends no real token; a visible placeholder keeps the Authorization header well-formed
             overrides.setProperty("whatsapp.access-token", "sandbox");
+            if (settings.get("crm.api-token").isBlank()) {
+                // lets a new user try CRM push at once; nothing reaches WhatsApp in sandbox mode anyway
+                overrides.setProperty("crm.api-token", SANDBOX_CRM_TOKEN);
+                LOG.warn("SANDBOX MODE: crm.api-token is empty, so CRM push accepts the demo token '{}'. Set "
+                        + "CRM_API_TOKEN before connecting a real CRM.", SANDBOX_CRM_TOKEN);
+            }
             LOG.warn("SANDBOX MODE: whatsapp.access-token is empty, so messages go to the built-in sandbox provider at {}"
                     + " and nothing reaches WhatsApp. Simulate a customer writing in with: curl -X POST -d 'hello' "
                     + "{}/sandbox/customers/<phone>/messages", local + SANDBOX_MESSAGES_PATH, local);
