@@ -49,7 +49,10 @@ abstract class MailRouteTestSupport extends RouteTestSupport {
     }
 
     @AfterEach
-    void stopMailServer() {
+    void stopMailServer() throws Exception {
+        if (context != null) {
+            context.getRouteController().stopRoute("mail-ingest"); // before the server goes, so no poll hits a dead socket
+        }
         if (mailServer != null) {
             mailServer.stop();
         }
