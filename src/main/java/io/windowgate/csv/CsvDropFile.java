@@ -49,6 +49,8 @@ public final class CsvDropFile implements Closeable {
     /** When the reader next writes the figures to the database, and next logs a progress line. */
     Instant nextFlushAt;
     Instant nextLogAt;
+    private Instant previousProgressAt;
+    private long previousProgressRows;
     private CSVParser parser;
     private CsvLayout layout;
     private CSVPrinter rejectedOut;
@@ -192,11 +194,18 @@ public final class CsvDropFile implements Closeable {
                 + (rejected.get() > 0 ? " (see .done/" + rejectedPath.getFileName() + ")" : "");
     }
 
-    /** A progress line for the log: rows read of the total, outcomes, rate and the estimated time left. */
-    public String progress(Instant now) {
+    /**
+     * A progress line for the log: rows read of the total, outcomes, the rate since the previous line (since the start
+     * for the first one, so JIT warm-up does not inflate later estimates) and the estimated time left at that rate.
+     */
+    public synchronized String progress(Instant now) {
         long read = rows.get();
-        double seconds = Math.max(0.001, Duration.between(startedAt, now).toMillis() / 1000.0);
-        double rate = read / seconds;
+        Instant since = previousProgressAt != null ? previousProgressAt : startedAt;
+        long readSince = read - previousProgressRows;
+        double seconds = Math.max(0.001, Duration.between(since, now).toMillis() / 1000.0);
+        double rate = readSince / seconds;
+        previousProgressAt = now;
+        previousProgressRows = read;
         String eta = rate <= 0 ? "unknown" : Math.round((totalRows - read) / rate) + " s";
         return String.format(java.util.Locale.ROOT, "%s: %d/%d rows (%d%%), %d sent, %d held, %d scheduled, "
                 + "%d rejected, %d duplicates, %d failed, %.0f rows/s, ETA %s", name(), read, totalRows,

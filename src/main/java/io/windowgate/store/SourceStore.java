@@ -77,6 +77,24 @@ public final class SourceStore {
         }
     }
 
+    /**
+     * GET /api/rejections: the newest refusals as {"rejections": [...]}, of one source ({@code crm-poll}, {@code mail})
+     * or all when blank, at most {@code limit} (1 to 1,000, default 100).
+     */
+    public Map<String, Object> view(String source, String limit) throws SQLException {
+        int max = 100;
+        if (limit != null && !limit.isBlank()) {
+            try {
+                max = Math.max(1, Math.min(1000, Integer.parseInt(limit.trim())));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("limit must be a whole number from 1 to 1000, was '" + limit + "'");
+            }
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("rejections", rejections(source == null || source.isBlank() ? null : source.trim(), max));
+        return answer;
+    }
+
     /** The newest refusals, newest first; {@code source} null for every source. */
     public List<Map<String, Object>> rejections(String source, int limit) throws SQLException {
         String sql = "SELECT id, source, reference, item, reason, created_at FROM source_rejection"

@@ -542,7 +542,11 @@ class CsvDropReaderTest {
         assertThat(opened.progress(clock.instant())).isEqualTo("progress.csv: 2/3 rows (66%), 1 sent, 1 held, "
                 + "0 scheduled, 0 rejected, 0 duplicates, 0 failed, 1 rows/s, ETA 1 s");
 
+        clock.advance(Duration.ofSeconds(4));
         reader.record(opened, rows.next(), rejected("recipient 'nope' is not a phone number"), null);
+        // the rate is taken since the previous line: 1 row in 4 s (0.25/s), not 3 rows in 6 s (0.5/s, printed as 1)
+        assertThat(opened.progress(clock.instant())).endsWith("3/3 rows (100%), 1 sent, 1 held, 0 scheduled, "
+                + "1 rejected, 0 duplicates, 0 failed, 0 rows/s, ETA 0 s");
         reader.completed(opened);
         reader.close(opened);
 

@@ -135,6 +135,10 @@ class MailIngestRouteTest extends MailRouteTestSupport {
                         + "not valid JSON: Unexpected end-of-input"));
         assertThat(mailRejections()).extracting(r -> (String) r.get("reference")).contains(
                 "<bad-1@acme.example> from " + ALLOWED, "<evil-1@evil.example> from boss@evil.example");
+        JsonNode listed = json.readTree(get("/api/rejections?source=mail&limit=2").body()).path("rejections");
+        assertThat(listed).hasSize(2);
+        assertThat(listed.path(0).path("source").asText()).isEqualTo("mail");
+        assertThat(get("/api/rejections?limit=lots").statusCode()).isEqualTo(400);
         assertThat(statusOf(idOf("<evil-1@evil.example>"))).isNull();
         assertThat(sendsOf(idOf("<evil-1@evil.example>"))).isZero();
         await().atMost(WAIT).until(() -> folder("INBOX").stream().allMatch(MailRouteTestSupport::seen));
