@@ -113,8 +113,13 @@ public class AppConfiguration implements CamelConfiguration {
                 settings.get("crm.poll.auth-header"), settings.get("crm.poll.auth-value"),
                 settings.getInterval("crm.poll.interval"), settings.getInterval("crm.poll.max-backoff"),
                 settings.getInt("crm.poll.max-pages"), sources, notificationJson, intake, clock));
-        bind(context, "mailIntake", new MailIntake(settings.get("mail.allowed-senders"), settings.get("drop.dir"),
-                notificationJson, sources));
+        MailIntake mailIntake = new MailIntake(settings.get("mail.allowed-senders"), settings.get("drop.dir"),
+                notificationJson, sources);
+        if (Boolean.parseBoolean(settings.get("mail.enabled")) && !mailIntake.hasAllowedSenders()) {
+            LOG.warn("mail.allowed-senders is empty: every mail will be refused. List the addresses (or @domains) "
+                    + "allowed to send notifications by mail.");
+        }
+        bind(context, "mailIntake", mailIntake);
         bind(context, "expirySweep", new ExpirySweep(windows, notifications, windowPolicy,
                 settings.getDuration("hold.max-age"), clock));
         bind(context, "statusView", new StatusView(notifications));
@@ -185,11 +190,11 @@ public class AppConfiguration implements CamelConfiguration {
             throw new IllegalStateException("crm.poll.url must be an http:// or https:// URL, was '"
                     + settings.get("crm.poll.url") + "'");
         }
+        Duration interval = settings.getInterval("crm.poll.interval");
         properties.addOverrideProperty("crm.poll.enabled", Boolean.toString(poll));
-        properties.addOverrideProperty("crm.poll.interval-ms",
-                Long.toString(settings.getInterval("crm.poll.interval").toMillis()));
+        properties.addOverrideProperty("crm.poll.interval-ms", Long.toString(interval.toMillis()));
         if (poll) {
-            LOG.info("CRM pull is on: polling every {}", settings.getInterval("crm.poll.interval"));
+            LOG.info("CRM pull is on: polling every {}", interval);
         }
         String mailUrl = settings.get("mail.url");
         boolean mail = !mailUrl.isBlank();
@@ -198,10 +203,6 @@ public class AppConfiguration implements CamelConfiguration {
             if (!mailUrl.matches("imaps?://.+")) {
                 throw new IllegalStateException("mail.url must be an imap:// or imaps:// URL such as "
                         + "imaps://imap.example.com:993, was '" + mailUrl + "'");
-            }
-            if (settings.get("mail.allowed-senders").isBlank()) {
-                LOG.warn("mail.allowed-senders is empty: every mail will be refused. List the addresses (or @domains) "
-                        + "allowed to send notifications by mail.");
             }
             LOG.info("Email source is on: {} folder {}", mailUrl, settings.get("mail.folder"));
         } else {
@@ -268,12 +269,12 @@ public class AppConfiguration implements CamelConfiguration {
         }
 
         int getInt(String key) {
-            String value = get(key);
-            try {
-                return Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-                throw new IllegalStateException(key + " must be a whole number, was '" + value + "'");
+            long value = getLong(key);
+            if (value != (int) value) {
+                throw new IllegalStateException(key + " must be a whole number up to " + Integer.MAX_VALUE
+                        + ", was '" + value + "'");
             }
+            return (int) value;
         }
 
         /** A period written as an ISO-8601 duration (PT30S) or in Camel's short form (30s, 5m, 1h30m, or millis). */

@@ -68,9 +68,9 @@ public final class CsvDropFile implements Closeable {
         return path.getFileName().toString();
     }
 
-    /** Where the file came from: a mail's CSV attachment (saved as mail-*.csv) or the drop folder. */
+    /** Where the file came from: a mail's CSV attachment or the drop folder. */
     public String source() {
-        return name().startsWith(CsvDropReader.MAIL_PREFIX) ? "mail" : "drop";
+        return CsvDropReader.sourceOf(name());
     }
 
     /** The data rows of the file (blank rows not counted), known before the first row is sent. */

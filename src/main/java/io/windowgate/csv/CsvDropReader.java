@@ -143,12 +143,17 @@ public final class CsvDropReader {
     /** Records a file that cannot be read as CSV (it moves to .error/) and returns the reason for its reason file. */
     public String unreadable(String fileName, Exception exception) throws SQLException {
         String reason = reason(exception);
-        runs.unreadable(fileName, fileName.startsWith(MAIL_PREFIX) ? "mail" : "drop", reason);
+        runs.unreadable(fileName, sourceOf(fileName), reason);
         return reason;
     }
 
+    /** Where a file in the drop folder came from: a mail's CSV attachment (saved as mail-*.csv) or a drop. */
+    static String sourceOf(String fileName) {
+        return fileName.startsWith(MAIL_PREFIX) ? "mail" : "drop";
+    }
+
     /** The reason an unreadable file was refused, without the wrapping of the bean call that found it. */
-    public String reason(Exception exception) {
+    private static String reason(Exception exception) {
         for (Throwable t = exception; t != null; t = t.getCause()) {
             if (t instanceof UnreadableCsvException unreadable) {
                 return unreadable.getMessage();

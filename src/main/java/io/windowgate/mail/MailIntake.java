@@ -126,7 +126,8 @@ public final class MailIntake {
     private Mail read(Exchange exchange, Message message)
             throws MessagingException, IOException, MalformedMailException, SQLException {
         String sender = sender(message);
-        String idBase = "mail-" + mailKey(message).substring(0, 16);
+        String key = mailKey(message);
+        String idBase = "mail-" + key.substring(0, 16);
         String reference = reference(message, sender);
         exchange.setVariable("mailReference", reference);
         if (!isAllowed(sender)) {
@@ -141,7 +142,7 @@ public final class MailIntake {
         if (!parts.csv.isEmpty()) {
             List<String> files = new ArrayList<>();
             for (Part csv : parts.csv) {
-                files.add(saveCsv(csv, idBase));
+                files.add(saveCsv(csv, key.substring(0, 12)));
             }
             LOG.info("Mail {}: {} CSV attachment(s) saved to the drop folder as {}", reference, files.size(), files);
             return new Mail(reference, Kind.CSV, files, List.of());
@@ -251,14 +252,13 @@ public final class MailIntake {
     }
 
     /** Saves a CSV attachment into the drop folder: written beside it as .part, synced, then renamed in one step. */
-    private String saveCsv(Part part, String idBase) throws IOException, MessagingException {
+    private String saveCsv(Part part, String keyPrefix) throws IOException, MessagingException {
         String original = fileName(part);
         String base = original == null ? "attachment.csv" : original.replaceAll("[^A-Za-z0-9._-]", "_");
         if (!base.toLowerCase(Locale.ROOT).endsWith(".csv")) {
             base = base + ".csv";
         }
-        String name = CsvDropReader.MAIL_PREFIX + idBase.substring("mail-".length(), "mail-".length() + 12) + "-"
-                + base;
+        String name = CsvDropReader.MAIL_PREFIX + keyPrefix + "-" + base;
         Files.createDirectories(dropDir);
         Path target = dropDir.resolve(name);
         Path partial = dropDir.resolve(name + ".part");
