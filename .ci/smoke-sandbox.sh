@@ -287,6 +287,20 @@ if [[ $CODE == 200 && $(json_field status) == DONE ]] && printf '%s' "$BODY" | g
     pass "(h) GET /api/files/orders.csv -> DONE with 1 rejected row"
 else fail "(h) GET /api/files/orders.csv answered HTTP $CODE: $BODY"; fi
 
+# ------------------------------------------------------------------------------------------ (i) operations API
+http GET "$BASE/api/sending" -H 'Authorization: Bearer sandbox'
+if [[ $CODE == 200 && $(json_field state) == SENDING ]]; then
+    pass "(i) GET /api/sending with the sandbox admin token -> SENDING"
+else fail "(i) GET /api/sending answered HTTP $CODE: $BODY"; fi
+http GET "$BASE/api/notifications?status=HELD" -H 'Authorization: Bearer sandbox'
+if [[ $CODE == 200 ]] && printf '%s' "$BODY" | grep -q '"id" *: *"demo-004"'; then
+    pass "(i) GET /api/notifications?status=HELD lists demo-004"
+else fail "(i) GET /api/notifications?status=HELD answered HTTP $CODE: $BODY"; fi
+http GET "$BASE/api/notifications?status=FAILED"
+if [[ $CODE == 401 ]]; then
+    pass "(i) the operations API without a token -> HTTP 401"
+else fail "(i) the operations API without a token answered HTTP $CODE, expected 401"; fi
+
 # ------------------------------------------------------------------------------------------------- result
 echo
 if ((FAILURES == 0)); then

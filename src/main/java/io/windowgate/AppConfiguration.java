@@ -23,16 +23,21 @@ import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.ops.DatabaseHealthCheck;
 import io.windowgate.ops.ExpirySweep;
 import io.windowgate.ops.FileProgressView;
+import io.windowgate.ops.OperationsApi;
+import io.windowgate.ops.SendingHealthCheck;
+import io.windowgate.outbox.Outbox;
 import io.windowgate.ops.ResponseHeaderFilter;
 import io.windowgate.ops.StatusView;
 import io.windowgate.sandbox.SandboxProvider;
 import io.windowgate.store.DropFileStore;
 import io.windowgate.store.NotificationStore;
+import io.windowgate.store.SendingStateStore;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.SourceStore;
 import io.windowgate.whatsapp.CloudApiPayloads;
 import io.windowgate.whatsapp.DeliveryRecorder;
 import io.windowgate.whatsapp.ProviderErrors;
+import io.windowgate.whatsapp.SendGate;
 import io.windowgate.whatsapp.WebhookEvents;
 import io.windowgate.whatsapp.WebhookSignature;
 import org.apache.camel.CamelConfiguration;
@@ -56,6 +61,8 @@ public class AppConfiguration implements CamelConfiguration {
     static final String SANDBOX_MESSAGES_PATH = "/sandbox/v22.0/messages";
     /** The CRM push token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
     static final String SANDBOX_CRM_TOKEN = "sandbox";
+    /** The operations API token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
+    static final String SANDBOX_ADMIN_TOKEN = "sandbox";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -81,24 +88,40 @@ public class AppConfiguration implements CamelConfiguration {
                 settings.getDuration("window.safety-margin"));
         NotificationStore notifications = new NotificationStore(dataSource, clock);
         SessionWindowStore windows = new SessionWindowStore(dataSource, clock);
-        ProviderErrors providerErrors = new ProviderErrors();
+        ProviderErrors providerErrors = new ProviderErrors(clock);
+        Outbox outbox = new Outbox(notifications, clock, outboxLease(settings), settings.getInt("outbox.batch-size"));
+        SendGate gate = new SendGate(new SendingStateStore(dataSource, clock), clock, System::nanoTime,
+                settings.getDouble("whatsapp.max-messages-per-second"), settings.getDuration("whatsapp.pair.interval"),
+                settings.getInt("whatsapp.pair.burst"), Duration.ofSeconds(2));
+        DeliveryRecorder delivery = new DeliveryRecorder(notifications, windows, providerErrors, gate,
+                new DeliveryRecorder.RetryPolicy(settings.getInt("whatsapp.retry.max-redeliveries"),
+                        Duration.ofMillis(settings.getLong("whatsapp.retry.initial-delay-ms")),
+                        Duration.ofMillis(settings.getLong("whatsapp.retry.max-delay-ms")),
+                        settings.getDuration("whatsapp.unknown-outcome-wait"),
+                        settings.getDuration("whatsapp.pause.duration")), clock);
 
         bind(context, "dataSource", dataSource);
         bind(context, "clock", clock);
         bind(context, "databaseHealthCheck", new DatabaseHealthCheck(dataSource));
+        bind(context, "sendingHealthCheck", new SendingHealthCheck(gate));
+        bind(context, "outbox", outbox);
+        bind(context, "sendGate", gate);
+        // the threads of outbox-dispatch's parallel split: dispatch.concurrency sends at a time
+        bind(context, "outboxSenders", context.getExecutorServiceManager().newFixedThreadPool(this, "outbox-sender",
+                settings.getInt("dispatch.concurrency")));
         bind(context, "responseHeaderFilter", new ResponseHeaderFilter());
         bind(context, "sessionWindowStore", windows);
         bind(context, "notificationStore", notifications);
         NotificationIntake intake = new NotificationIntake(new NotificationValidator(settings.get("default-region")),
-                notifications, clock);
+                notifications, outbox, clock);
         bind(context, "notificationIntake", intake);
         bind(context, "dispatchPolicy", new DispatchPolicy(windowPolicy, settings.get("window.closed-without-template")));
         bind(context, "cloudApiPayloads", new CloudApiPayloads());
         bind(context, "providerErrors", providerErrors);
-        bind(context, "deliveryRecorder", new DeliveryRecorder(notifications, providerErrors));
+        bind(context, "deliveryRecorder", delivery);
         bind(context, "webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
-        bind(context, "webhookEvents", new WebhookEvents(windows, notifications, clock));
+        bind(context, "webhookEvents", new WebhookEvents(windows, notifications, delivery, clock));
         DropFileStore dropFiles = new DropFileStore(dataSource, clock);
         bind(context, "dropFileStore", dropFiles);
         bind(context, "csvDropReader", new CsvDropReader(settings.get("drop.dir"), dropFiles, clock,
@@ -122,7 +145,10 @@ public class AppConfiguration implements CamelConfiguration {
         bind(context, "mailIntake", mailIntake);
         bind(context, "expirySweep", new ExpirySweep(windows, notifications, windowPolicy,
                 settings.getDuration("hold.max-age"), clock));
-        bind(context, "statusView", new StatusView(notifications));
+        StatusView statusView = new StatusView(notifications);
+        bind(context, "statusView", statusView);
+        bind(context, "operationsApi", new OperationsApi(settings.get("admin.api-token"), notifications, statusView,
+                gate, clock));
         // bound in both modes so the (then stopped) sandbox routes can be created
         bind(context, "sandboxProvider", new SandboxProvider(clock, settings.get("whatsapp.app-secret")));
     }
@@ -158,6 +184,11 @@ public class AppConfiguration implements CamelConfiguration {
                 overrides.setProperty("crm.api-token", SANDBOX_CRM_TOKEN);
                 LOG.warn("SANDBOX MODE: crm.api-token is empty, so CRM push accepts the demo token '{}'. Set "
                         + "CRM_API_TOKEN before connecting a real CRM.", SANDBOX_CRM_TOKEN);
+            }
+            if (settings.get("admin.api-token").isBlank()) {
+                overrides.setProperty("admin.api-token", SANDBOX_ADMIN_TOKEN);
+                LOG.warn("SANDBOX MODE: admin.api-token is empty, so the operations API accepts the demo token '{}'. "
+                        + "Set ADMIN_API_TOKEN before going live.", SANDBOX_ADMIN_TOKEN);
             }
             LOG.warn("SANDBOX MODE: whatsapp.access-token is empty, so messages go to the built-in sandbox provider at {}"
                     + " and nothing reaches WhatsApp. Simulate a customer writing in with: curl -X POST -d 'hello' "
@@ -209,6 +240,21 @@ public class AppConfiguration implements CamelConfiguration {
             // the (stopped) route still needs a well-formed endpoint
             properties.addOverrideProperty("mail.url", "imap://mail.disabled.invalid");
         }
+    }
+
+    /**
+     * How long an outbox claim lasts: longer than the longest send (connect and response timeouts plus the send gate's
+     * wait), or another claimer could take over a send still in progress and repeat it.
+     */
+    private static Duration outboxLease(Settings settings) {
+        Duration lease = settings.getDuration("outbox.lease");
+        Duration longestSend = Duration.ofMillis(settings.getLong("whatsapp.connect-timeout-ms")
+                + settings.getLong("whatsapp.response-timeout-ms")).plusSeconds(2);
+        if (lease.compareTo(longestSend) <= 0) {
+            throw new IllegalStateException("outbox.lease (" + lease + ") must be longer than the longest send, "
+                    + longestSend + " (whatsapp.connect-timeout-ms + whatsapp.response-timeout-ms + 2 s): raise it");
+        }
+        return lease;
     }
 
     private static void requireFreePort(Settings settings, String hostKey, String portKey) {
@@ -291,6 +337,19 @@ public class AppConfiguration implements CamelConfiguration {
                 throw new IllegalStateException(key + " must be a positive period such as 30s, 5m or PT30S, was '"
                         + value + "'");
             }
+        }
+
+        double getDouble(String key) {
+            String value = get(key);
+            try {
+                double number = Double.parseDouble(value);
+                if (number > 0 && Double.isFinite(number)) {
+                    return number;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalStateException(key + " must be a positive number, was '" + value + "'");
         }
 
         Duration getDuration(String key) {

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.windowgate.notification.Notification;
 import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationJson;
 import io.windowgate.notification.NotificationJson.MalformedJsonException;
@@ -38,11 +37,10 @@ public final class CrmPoller {
     /**
      * What became of one page.
      *
-     * @param dispatchNow the accepted notifications to dispatch now
      * @param cursor      the cursor to ask the next page with (the stored one)
      * @param more        whether to ask for the next page in this poll
      */
-    public record PageOutcome(List<Notification> dispatchNow, String cursor, boolean more) {
+    public record PageOutcome(String cursor, boolean more) {
     }
 
     private final URI url;
@@ -153,17 +151,11 @@ public final class CrmPoller {
         }
         pagesThisPoll++;
         List<NotificationRequest> requests = json.items(items, "crm");
-        List<Notification> dispatchNow = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             NotificationRequest request = requests.get(i);
             NotificationIntake.Result result = intake.accept(request);
             switch (result.outcome()) {
-                case ACCEPTED -> {
-                    acceptedThisPoll++;
-                    if (result.dispatchNow()) {
-                        dispatchNow.add(result.notification());
-                    }
-                }
+                case ACCEPTED -> acceptedThisPoll++;
                 case DUPLICATE -> { }
                 case REJECTED -> {
                     String item = request.id() != null ? request.id() : "item " + i;
@@ -178,7 +170,7 @@ public final class CrmPoller {
             store.saveCursor(SOURCE, next); // only now: every item of this page is stored
         }
         boolean more = advanced && !requests.isEmpty() && pageIndex + 1 < maxPages;
-        return new PageOutcome(dispatchNow, advanced ? next : cursor, more);
+        return new PageOutcome(advanced ? next : cursor, more);
     }
 
     /** The poll went through: the back-off is reset. */

@@ -1,7 +1,5 @@
 package io.windowgate.crm;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,11 +8,11 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.windowgate.notification.Notification;
 import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationJson;
 import io.windowgate.notification.NotificationJson.MalformedJsonException;
 import io.windowgate.notification.NotificationRequest;
+import io.windowgate.ops.BearerToken;
 
 /**
  * {@code POST /api/notifications} (SPEC section 4, CRM push): checks the bearer token in constant time, reads one
@@ -31,15 +29,13 @@ public final class CrmPushApi {
     }
 
     /**
-     * @param dispatchNow the accepted notifications to hand to the dispatcher now (not the scheduled ones)
-     * @param answer      the JSON answer: accepted and duplicate ids, rejected ids with reasons
+     * @param answer the JSON answer: accepted and duplicate ids, rejected ids with reasons. The accepted ones are in the
+     *               outbox, which sends them.
      */
-    public record Outcome(List<Notification> dispatchNow, String answer) {
+    public record Outcome(String answer) {
     }
 
-    private static final String PREFIX = "Bearer ";
-
-    private final byte[] token;
+    private final BearerToken token;
     private final int maxBatch;
     private final long maxBodyBytes;
     private final NotificationJson json;
@@ -47,7 +43,7 @@ public final class CrmPushApi {
     private final ObjectMapper mapper = new ObjectMapper();
 
     public CrmPushApi(String token, int maxBatch, long maxBodyBytes, NotificationJson json, NotificationIntake intake) {
-        this.token = token == null ? new byte[0] : token.trim().getBytes(StandardCharsets.UTF_8);
+        this.token = new BearerToken(token);
         this.maxBatch = maxBatch;
         this.maxBodyBytes = maxBodyBytes;
         this.json = json;
@@ -56,16 +52,12 @@ public final class CrmPushApi {
 
     /** Whether push is configured at all: without {@code crm.api-token} every request is refused. */
     public boolean isEnabled() {
-        return token.length > 0;
+        return token.isEnabled();
     }
 
     /** Whether the Authorization header carries the configured bearer token (compared in constant time). */
     public boolean isAuthorized(String authorization) {
-        if (!isEnabled() || authorization == null || !authorization.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-            return false;
-        }
-        byte[] given = authorization.substring(PREFIX.length()).trim().getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(token, given);
+        return token.isAuthorized(authorization);
     }
 
     /** The 401 answer; it says nothing about the token itself. */
@@ -97,7 +89,6 @@ public final class CrmPushApi {
             throw new BatchTooLargeException("the array holds " + requests.size() + " notifications, more than "
                     + "crm.max-batch (" + maxBatch + "): split it into several requests");
         }
-        List<Notification> dispatchNow = new ArrayList<>();
         List<String> accepted = new ArrayList<>();
         List<String> duplicates = new ArrayList<>();
         List<Map<String, Object>> rejected = new ArrayList<>();
@@ -105,12 +96,7 @@ public final class CrmPushApi {
             NotificationRequest request = requests.get(i);
             NotificationIntake.Result result = intake.accept(request);
             switch (result.outcome()) {
-                case ACCEPTED -> {
-                    accepted.add(result.notification().id());
-                    if (result.dispatchNow()) {
-                        dispatchNow.add(result.notification());
-                    }
-                }
+                case ACCEPTED -> accepted.add(result.notification().id());
                 case DUPLICATE -> duplicates.add(result.notification().id());
                 case REJECTED -> {
                     Map<String, Object> item = new LinkedHashMap<>();
@@ -126,7 +112,7 @@ public final class CrmPushApi {
         answer.put("duplicates", duplicates);
         answer.put("rejected", rejected);
         try {
-            return new Outcome(dispatchNow, mapper.writeValueAsString(answer));
+            return new Outcome(mapper.writeValueAsString(answer));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("could not write the answer", e);
         }

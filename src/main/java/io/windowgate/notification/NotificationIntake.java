@@ -3,11 +3,13 @@ package io.windowgate.notification;
 import java.sql.SQLException;
 import java.time.Clock;
 
+import io.windowgate.outbox.Outbox;
 import io.windowgate.store.NotificationStore;
 
 /**
  * The front door every source uses (SPEC section 3, steps 1 to 3): validate, then store under the notification id.
- * The store is the idempotency record, so a duplicate id is recognised however many nodes or sources see it.
+ * The store is the idempotency record, so a duplicate id is recognised however many nodes or sources see it, and the
+ * outbox: a stored QUEUED notification is sent even if the process dies right after this call.
  */
 public final class NotificationIntake {
 
@@ -18,35 +20,53 @@ public final class NotificationIntake {
      * @param notification the canonical notification (null when rejected)
      * @param status       the stored status of an accepted notification: QUEUED or SCHEDULED
      * @param reason       why it was rejected, in words a person can act on
+     * @param claimed      whether this caller holds the outbox claim and sends the notification itself, now
      */
-    public record Result(Outcome outcome, Notification notification, Status status, String reason) {
+    public record Result(Outcome outcome, Notification notification, Status status, String reason, boolean claimed) {
 
         /** Whether the caller should hand the notification to notification-dispatch now. */
         public boolean dispatchNow() {
-            return outcome == Outcome.ACCEPTED && status == Status.QUEUED;
+            return outcome == Outcome.ACCEPTED && status == Status.QUEUED && claimed;
         }
     }
 
     private final NotificationValidator validator;
     private final NotificationStore store;
+    private final Outbox outbox;
     private final Clock clock;
 
-    public NotificationIntake(NotificationValidator validator, NotificationStore store, Clock clock) {
+    public NotificationIntake(NotificationValidator validator, NotificationStore store, Outbox outbox, Clock clock) {
         this.validator = validator;
         this.store = store;
+        this.outbox = outbox;
         this.clock = clock;
     }
 
+    /** Validates and stores; the outbox sends an accepted notification (for sources that answer before the send). */
     public Result accept(NotificationRequest request) throws SQLException {
+        return accept(request, false);
+    }
+
+    /**
+     * Validates and stores, claiming an accepted QUEUED notification for the caller, who sends it at once (sources that
+     * read one item at a time: CSV rows, mails). Should the caller die first, the outbox sends it when the claim ends.
+     */
+    public Result acceptToSend(NotificationRequest request) throws SQLException {
+        return accept(request, true);
+    }
+
+    private Result accept(NotificationRequest request, boolean claim) throws SQLException {
         NotificationValidator.Result validation = validator.validate(request);
         if (!validation.valid()) {
-            return new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason());
+            return new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason(), false);
         }
         Notification n = validation.notification();
         Status status = n.sendAt() != null && n.sendAt().isAfter(clock.instant()) ? Status.SCHEDULED : Status.QUEUED;
-        if (!store.insert(n, status)) {
-            return new Result(Outcome.DUPLICATE, n, null, "id " + n.id() + " was already accepted");
+        boolean claimed = claim && status == Status.QUEUED;
+        boolean inserted = claimed ? store.insertClaimed(n, outbox.owner(), outbox.leaseUntil()) : store.insert(n, status);
+        if (!inserted) {
+            return new Result(Outcome.DUPLICATE, n, null, "id " + n.id() + " was already accepted", false);
         }
-        return new Result(Outcome.ACCEPTED, n, status, null);
+        return new Result(Outcome.ACCEPTED, n, status, null, claimed);
     }
 }

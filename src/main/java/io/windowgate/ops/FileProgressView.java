@@ -58,6 +58,8 @@ public final class FileProgressView {
         view.put("held", run.held());
         view.put("scheduled", run.scheduled());
         view.put("failed", run.failed());
+        // accepted rows whose first send did not settle them: waiting in the outbox (retry, pacing, a pause)
+        view.put("queued", Math.max(0, run.accepted() - run.sent() - run.held() - run.scheduled() - run.failed()));
         view.put("rejected", run.rejected());
         view.put("duplicates", run.duplicates());
         Instant end = run.finishedAt() != null ? run.finishedAt() : run.updatedAt();

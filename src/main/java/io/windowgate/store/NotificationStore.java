@@ -32,7 +32,7 @@ public final class NotificationStore {
 
     private static final String COLUMNS = "id, recipient, body_text, template_name, template_language, template_params, "
             + "category, send_at, source, status, route, wamid, attempts, error_code, error_title, error_details, "
-            + "created_at, updated_at";
+            + "created_at, updated_at, next_attempt_at, lease_owner, outcome_unknown_since, retries";
     private static final TypeReference<List<String>> LIST = new TypeReference<>() { };
     private static final TypeReference<LinkedHashMap<String, String>> MAP = new TypeReference<>() { };
 
@@ -45,16 +45,31 @@ public final class NotificationStore {
         this.clock = clock;
     }
 
-    /** Stores a new notification; false when one with the same id already exists (a duplicate). */
+    /**
+     * Stores a new notification; false when one with the same id already exists (a duplicate). A QUEUED one is due in
+     * the outbox at once.
+     */
     public boolean insert(Notification n, Status status) throws SQLException {
+        return insert(n, status, null, status == Status.QUEUED ? clock.instant() : null);
+    }
+
+    /**
+     * Stores a new QUEUED notification already claimed by {@code leaseOwner} until {@code leaseUntil}: the caller sends
+     * it now, and the outbox takes it over only if that send never finishes (the process died). False for a duplicate.
+     */
+    public boolean insertClaimed(Notification n, String leaseOwner, Instant leaseUntil) throws SQLException {
+        return insert(n, Status.QUEUED, leaseOwner, leaseUntil);
+    }
+
+    private boolean insert(Notification n, Status status, String leaseOwner, Instant nextAttemptAt) throws SQLException {
         Instant now = clock.instant();
         TemplateRef t = n.template();
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("INSERT INTO notification (" + COLUMNS + ") "
-                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?)")) {
+                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0)")) {
             Jdbc.bind(s, n.id(), n.to(), n.text(), t == null ? null : t.name(), t == null ? null : t.language(),
                     t == null ? null : paramsJson(t), n.category() == null ? null : n.category().name(), n.sendAt(),
-                    n.source(), status.name(), now, now);
+                    n.source(), status.name(), now, now, nextAttemptAt, leaseOwner);
             s.executeUpdate();
             return true;
         } catch (SQLException e) {
@@ -94,21 +109,21 @@ public final class NotificationStore {
                 + "error_code = CASE WHEN status = 'FAILED' THEN error_code ELSE NULL END, "
                 + "error_title = CASE WHEN status = 'FAILED' THEN error_title ELSE NULL END, "
                 + "error_details = CASE WHEN status = 'FAILED' THEN error_details ELSE NULL END, "
-                + "updated_at = ? WHERE id = ?",
+                + "lease_owner = NULL, outcome_unknown_since = NULL, updated_at = ? WHERE id = ?",
                 route, wamid, clock.instant(), id);
     }
 
     /** The send failed for good: FAILED with the provider's code and details (code is null for transport errors). */
     public void markFailed(String id, String route, Integer code, String title, String details) throws SQLException {
         update("UPDATE notification SET status = 'FAILED', route = ?, attempts = attempts + 1, error_code = ?, "
-                + "error_title = ?, error_details = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'",
+                + "error_title = ?, error_details = ?, lease_owner = NULL, updated_at = ? WHERE id = ? AND status = 'QUEUED'",
                 route, code, Jdbc.truncate(title, 200), Jdbc.truncate(details, 1000), clock.instant(), id);
     }
 
     /** Window closed and no usable template: HELD (or REJECTED) with the reason; only from QUEUED. */
     public void markNotSendable(String id, Status status, String reason) throws SQLException {
-        update("UPDATE notification SET status = ?, route = NULL, error_details = ?, updated_at = ? "
-                + "WHERE id = ? AND status = 'QUEUED'", status.name(), Jdbc.truncate(reason, 1000), clock.instant(), id);
+        update("UPDATE notification SET status = ?, route = NULL, error_details = ?, lease_owner = NULL, "
+                + "updated_at = ? WHERE id = ? AND status = 'QUEUED'", status.name(), Jdbc.truncate(reason, 1000), clock.instant(), id);
     }
 
     /** Records a provider error that does not end the notification (131047 before a re-route); stays QUEUED. */
@@ -119,47 +134,187 @@ public final class NotificationStore {
     }
 
     /**
-     * Moves the recipient's HELD notifications to QUEUED, oldest first, and returns the ones this call claimed (a
-     * concurrent release of the same recipient claims each notification at most once).
+     * Puts the recipient's HELD notifications back into the outbox, due at once and in the order they arrived. Returns
+     * how many were released.
      */
-    public List<Notification> claimHeld(String recipient) throws SQLException {
-        return claim(Status.HELD, "recipient = ? AND status = 'HELD' ORDER BY created_at, id", 0, recipient);
+    public int releaseHeld(String recipient) throws SQLException {
+        return update("UPDATE notification SET status = 'QUEUED', next_attempt_at = created_at, lease_owner = NULL, "
+                + "updated_at = ? WHERE recipient = ? AND status = 'HELD'", clock.instant(), recipient);
     }
 
     /**
-     * Moves up to {@code limit} SCHEDULED notifications whose sendAt has come to QUEUED, earliest first, and returns the
-     * ones this call claimed. Overdue ones (the service was down at their time) are included.
+     * Puts every SCHEDULED notification whose sendAt has come into the outbox, due at its sendAt (so the earliest goes
+     * first), in one statement. Overdue ones (the service was down at their time) are included. Returns how many.
      */
-    public List<Notification> claimDue(int limit) throws SQLException {
-        return claim(Status.SCHEDULED, "status = 'SCHEDULED' AND send_at <= ? ORDER BY send_at, id", limit,
-                clock.instant());
+    public int releaseDue() throws SQLException {
+        Instant now = clock.instant();
+        return update("UPDATE notification SET status = 'QUEUED', next_attempt_at = send_at, lease_owner = NULL, "
+                + "updated_at = ? WHERE status = 'SCHEDULED' AND send_at <= ?", now, now);
     }
 
-    /** Selects candidates, then moves each with a conditional update so a concurrent claimer never gets the same. */
-    private List<Notification> claim(Status from, String where, int limit, Object... values) throws SQLException {
-        List<Notification> claimed = new ArrayList<>();
+    /** A notification the outbox claimed, and whether an earlier claim of it never finished. */
+    public record Claim(StoredNotification stored, boolean interrupted) {
+    }
+
+    /**
+     * Claims up to {@code limit} due QUEUED notifications for {@code owner} until {@code leaseUntil}, earliest due first,
+     * in one transaction. Each is moved with a conditional update, so a concurrent claimer never gets the same one.
+     */
+    public List<Claim> claimDue(String owner, Instant leaseUntil, int limit) throws SQLException {
+        Instant now = clock.instant();
+        List<StoredNotification> candidates = new ArrayList<>();
+        List<Claim> claimed = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
-            List<Notification> candidates = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification WHERE " + where)) {
-                s.setMaxRows(limit);
-                Jdbc.bind(s, values);
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        candidates.add(read(rs).notification());
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification "
+                        + "WHERE status = 'QUEUED' AND next_attempt_at <= ? ORDER BY next_attempt_at, id")) {
+                    s.setMaxRows(limit);
+                    Jdbc.bind(s, now);
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            candidates.add(read(rs));
+                        }
                     }
                 }
-            }
-            try (PreparedStatement move = c.prepareStatement("UPDATE notification SET status = 'QUEUED', "
-                    + "updated_at = ? WHERE id = ? AND status = ?")) {
-                for (Notification n : candidates) {
-                    Jdbc.bind(move, clock.instant(), n.id(), from.name());
-                    if (move.executeUpdate() == 1) {
-                        claimed.add(n);
+                if (!candidates.isEmpty()) {
+                    try (PreparedStatement move = c.prepareStatement("UPDATE notification SET lease_owner = ?, "
+                            + "next_attempt_at = ? WHERE id = ? AND status = 'QUEUED' AND next_attempt_at <= ?")) {
+                        for (StoredNotification n : candidates) {
+                            Jdbc.bind(move, owner, leaseUntil, n.notification().id(), now);
+                            move.addBatch();
+                        }
+                        int[] counts = move.executeBatch();
+                        for (int i = 0; i < counts.length; i++) {
+                            if (counts[i] != 0) {
+                                claimed.add(new Claim(candidates.get(i), candidates.get(i).leaseOwner() != null));
+                            }
+                        }
                     }
                 }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
             }
         }
         return claimed;
+    }
+
+    /**
+     * The send did not happen and must wait (pacing, Retry-After, a pause): due again at {@code notBefore}. Only the
+     * lease is given up; attempts and errors are unchanged.
+     */
+    public void defer(String id, Instant notBefore) throws SQLException {
+        update("UPDATE notification SET next_attempt_at = ?, lease_owner = NULL, updated_at = ? "
+                + "WHERE id = ? AND status = 'QUEUED'", notBefore, clock.instant(), id);
+    }
+
+    /**
+     * Sending was resumed before the pause ended: everything waiting no later than {@code pausedUntil} is due now. Sends
+     * whose outcome is unknown keep waiting for their status webhook, and claims in progress are left alone.
+     */
+    public int dueNow(Instant pausedUntil) throws SQLException {
+        Instant now = clock.instant();
+        return update("UPDATE notification SET next_attempt_at = ? WHERE status = 'QUEUED' AND next_attempt_at > ? "
+                + "AND next_attempt_at <= ? AND outcome_unknown_since IS NULL AND lease_owner IS NULL",
+                now, now, pausedUntil);
+    }
+
+    /**
+     * A send attempt failed in a way worth trying again: QUEUED, due at {@code notBefore}, with the error recorded.
+     *
+     * @param countsAsRetry whether the attempt uses up one of whatsapp.retry.max-redeliveries (not for pacing or pauses)
+     * @param outcomeUnknown the request may have reached the provider: wait for a status webhook before resending
+     */
+    public void retryLater(String id, Instant notBefore, boolean countsAsRetry, boolean outcomeUnknown, Integer code,
+            String title, String details) throws SQLException {
+        Instant now = clock.instant();
+        update("UPDATE notification SET next_attempt_at = ?, lease_owner = NULL, attempts = attempts + 1, "
+                + "retries = retries + ?, outcome_unknown_since = ?, error_code = ?, error_title = ?, "
+                + "error_details = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'",
+                notBefore, countsAsRetry ? 1 : 0, outcomeUnknown ? now : null, code, Jdbc.truncate(title, 200),
+                Jdbc.truncate(details, 1000), now, id);
+    }
+
+    /**
+     * A failed status webhook that is worth a resend (temporary error, pacing, a pause): the notification goes back
+     * from SENT (or QUEUED) to QUEUED, due at {@code notBefore}. Returns false when it had moved on (delivered, final).
+     */
+    public boolean requeueAfterFailedStatus(String id, Instant notBefore, boolean countsAsRetry, Integer code,
+            String title, String details) throws SQLException {
+        return update("UPDATE notification SET status = 'QUEUED', next_attempt_at = ?, lease_owner = NULL, "
+                + "retries = retries + ?, outcome_unknown_since = NULL, error_code = ?, error_title = ?, "
+                + "error_details = ?, updated_at = ? WHERE id = ? AND status IN ('QUEUED', 'SENT')",
+                notBefore, countsAsRetry ? 1 : 0, code, Jdbc.truncate(title, 200), Jdbc.truncate(details, 1000),
+                clock.instant(), id) > 0;
+    }
+
+    /**
+     * Puts FAILED notifications back into the outbox (an operator's retry): due now, with a fresh retry budget. Any
+     * other status is left alone; in particular nothing already sent is sent again. Returns the ids requeued.
+     */
+    public List<String> requeueFailed(List<String> ids) throws SQLException {
+        List<String> requeued = new ArrayList<>();
+        Instant now = clock.instant();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("UPDATE notification SET status = 'QUEUED', next_attempt_at = ?, "
+                     + "lease_owner = NULL, retries = 0, outcome_unknown_since = NULL, updated_at = ? "
+                     + "WHERE id = ? AND status = 'FAILED'")) {
+            for (String id : ids) {
+                Jdbc.bind(s, now, now, id);
+                if (s.executeUpdate() > 0) {
+                    requeued.add(id);
+                }
+            }
+        }
+        return requeued;
+    }
+
+    /** Requeues every FAILED notification (with this error code, when one is given). Returns how many. */
+    public int requeueFailed(Integer errorCode) throws SQLException {
+        Instant now = clock.instant();
+        return update("UPDATE notification SET status = 'QUEUED', next_attempt_at = ?, lease_owner = NULL, "
+                + "retries = 0, outcome_unknown_since = NULL, updated_at = ? WHERE status = 'FAILED'"
+                + (errorCode == null ? "" : " AND error_code = ?"),
+                errorCode == null ? new Object[] {now, now} : new Object[] {now, now, errorCode});
+    }
+
+    /** One page of the notifications with a status, by id: those after {@code afterId} (null = from the start). */
+    public List<StoredNotification> list(Status status, Integer errorCode, String afterId, int limit)
+            throws SQLException {
+        List<Object> values = new ArrayList<>(List.of(status.name(), afterId == null ? "" : afterId));
+        String sql = "SELECT " + COLUMNS + " FROM notification WHERE status = ? AND id > ?";
+        if (errorCode != null) {
+            sql += " AND error_code = ?";
+            values.add(errorCode);
+        }
+        List<StoredNotification> page = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement(sql + " ORDER BY id")) {
+            s.setMaxRows(limit);
+            Jdbc.bind(s, values.toArray());
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    page.add(read(rs));
+                }
+            }
+        }
+        return page;
+    }
+
+    /** The notification a status webhook names: by the wamid of its latest send, or by its id while none is stored. */
+    public StoredNotification findForStatus(String wamid, String callbackId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification "
+                     + "WHERE wamid = ? OR (wamid IS NULL AND id = ?)")) {
+            Jdbc.bind(s, wamid, callbackId == null ? "" : callbackId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? read(rs) : null;
+            }
+        }
     }
 
     /** What a provider status webhook did to the notification it names. */
@@ -180,9 +335,9 @@ public final class NotificationStore {
         // only free-form messages draw 131047; the route may not be stored yet when the webhook beats the HTTP answer
         String callback = callbackId == null ? "" : callbackId;
         Instant now = clock.instant();
-        if (windowClosedError && update("UPDATE notification SET status = 'QUEUED', error_code = ?, error_title = ?, "
-                + "error_details = ?, updated_at = ? WHERE " + match + " AND (route = 'session' OR route IS NULL) "
-                + "AND status IN ('SENT', 'QUEUED')", errorCode, Jdbc.truncate(errorTitle, 200), Jdbc.truncate(errorDetails, 1000), now, wamid,
+        if (windowClosedError && update("UPDATE notification SET status = 'QUEUED', next_attempt_at = ?, "
+                + "lease_owner = NULL, error_code = ?, error_title = ?, error_details = ?, updated_at = ? WHERE " + match + " AND (route = 'session' OR route IS NULL) "
+                + "AND status IN ('SENT', 'QUEUED')", now, errorCode, Jdbc.truncate(errorTitle, 200), Jdbc.truncate(errorDetails, 1000), now, wamid,
                 callback) > 0) {
             return StatusOutcome.REROUTE;
         }
@@ -196,9 +351,11 @@ public final class NotificationStore {
             set = "status = ?";
             values.add(status.name());
         }
-        values.addAll(List.of(now, wamid, callback));
+        // a send whose outcome was unknown is settled here: the provider did get it; remember its wamid
+        values.addAll(List.of(wamid, now, wamid, callback));
         from.forEach(s -> values.add(s.name()));
-        int updated = update("UPDATE notification SET " + set + ", updated_at = ? WHERE " + match
+        int updated = update("UPDATE notification SET " + set + ", wamid = COALESCE(wamid, ?), "
+                + "outcome_unknown_since = NULL, updated_at = ? WHERE " + match
                 + " AND status IN (" + placeholders + ")", values.toArray());
         return updated > 0 ? StatusOutcome.APPLIED : StatusOutcome.IGNORED;
     }
@@ -227,7 +384,8 @@ public final class NotificationStore {
         return new StoredNotification(n, Status.valueOf(rs.getString("status")), rs.getString("route"),
                 rs.getString("wamid"), rs.getInt("attempts"), Jdbc.integer(rs, "error_code"),
                 rs.getString("error_title"), rs.getString("error_details"), Jdbc.instant(rs, "created_at"),
-                Jdbc.instant(rs, "updated_at"));
+                Jdbc.instant(rs, "updated_at"), Jdbc.instant(rs, "next_attempt_at"), rs.getString("lease_owner"),
+                Jdbc.instant(rs, "outcome_unknown_since"), rs.getInt("retries"));
     }
 
     private String paramsJson(TemplateRef t) {

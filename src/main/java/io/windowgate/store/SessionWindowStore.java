@@ -23,10 +23,14 @@ public final class SessionWindowStore {
         this.clock = clock;
     }
 
-    /** The instant of the recipient's latest inbound message, or null when the recipient never wrote in. */
+    /**
+     * The instant of the recipient's latest inbound message, or null when the recipient never wrote in or the provider
+     * said since that the window is closed.
+     */
     public Instant lastInboundAt(String recipient) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT last_inbound_at FROM session_window WHERE recipient = ?")) {
+             PreparedStatement s = c.prepareStatement("SELECT last_inbound_at FROM session_window "
+                     + "WHERE recipient = ? AND state <> 'CLOSED'")) {
             Jdbc.bind(s, recipient);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Jdbc.instant(rs, "last_inbound_at") : null;
@@ -66,6 +70,20 @@ public final class SessionWindowStore {
                 + "last_inbound_wamid = ?, state = 'OPEN', updated_at = ? WHERE recipient = ? AND last_inbound_at < ?")) {
             Jdbc.bind(update, at, wamid, now, recipient, at);
             return update.executeUpdate() > 0;
+        }
+    }
+
+    /**
+     * The provider refused a session message with 131047: whatever our records say, the window is closed. Records it
+     * unless the customer wrote in after {@code refusedAt} (that newer message opened a new window). The next inbound
+     * message opens the window again.
+     */
+    public boolean closeByProvider(String recipient, Instant refusedAt) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("UPDATE session_window SET state = 'CLOSED', updated_at = ? "
+                     + "WHERE recipient = ? AND last_inbound_at <= ? AND state <> 'CLOSED'")) {
+            Jdbc.bind(s, clock.instant(), recipient, refusedAt);
+            return s.executeUpdate() > 0;
         }
     }
 

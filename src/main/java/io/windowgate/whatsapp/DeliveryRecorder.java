@@ -2,6 +2,10 @@ package io.windowgate.whatsapp;
 
 import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,21 +14,52 @@ import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
 import io.windowgate.store.NotificationStore;
+import io.windowgate.store.SessionWindowStore;
+import io.windowgate.store.StoredNotification;
+import io.windowgate.whatsapp.ProviderErrors.Failure;
+import io.windowgate.whatsapp.SendGate.Admission;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Records the outcome of each dispatch and send attempt on the notification, and logs it (phone numbers masked). */
+/**
+ * Records the outcome of each dispatch and send attempt on the notification, and logs it (phone numbers masked). A
+ * failed attempt is handled by its {@link ErrorClass}: retried later with back-off, delayed for pacing or a pause, or
+ * FAILED with the provider's code and details. Nothing waits in memory: a notification to try again waits in the
+ * outbox (next_attempt_at).
+ */
 public final class DeliveryRecorder {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryRecorder.class);
 
+    /** How retries are spaced, and when to give up. */
+    public record RetryPolicy(int maxRetries, Duration initialDelay, Duration maxDelay, Duration unknownOutcomeWait,
+            Duration pauseDuration) {
+
+        /** The delay before retry number {@code retry} (1-based): doubling from the initial delay, with jitter. */
+        Duration backoff(int retry) {
+            long base = initialDelay.toMillis() << Math.min(retry - 1, 30);
+            long capped = Math.min(maxDelay.toMillis(), base < 0 ? Long.MAX_VALUE : base);
+            // "equal jitter": between half and all of the delay, so that many failures do not come back in step
+            return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+        }
+    }
+
     private final NotificationStore store;
+    private final SessionWindowStore windows;
     private final ProviderErrors errors;
+    private final SendGate gate;
+    private final RetryPolicy retry;
+    private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public DeliveryRecorder(NotificationStore store, ProviderErrors errors) {
+    public DeliveryRecorder(NotificationStore store, SessionWindowStore windows, ProviderErrors errors, SendGate gate,
+            RetryPolicy retry, Clock clock) {
         this.store = store;
+        this.windows = windows;
         this.errors = errors;
+        this.gate = gate;
+        this.retry = retry;
+        this.clock = clock;
     }
 
     /** The provider accepted the message; stores the wamid from {@code messages[0].id}. Returns SENT. */
@@ -41,22 +76,102 @@ public final class DeliveryRecorder {
         return Status.SENT;
     }
 
-    /** The send failed for good (permanent error, or transient errors until redeliveries ran out). Returns FAILED. */
-    public Status failed(Notification n, String route, Exception exception, int redeliveries) throws SQLException {
-        ProviderError error = errors.fromException(exception);
-        String details = error.details();
-        if (redeliveries > 0) {
-            details = (details == null ? "" : details + " ") + "(gave up after " + (redeliveries + 1) + " attempts)";
-        }
-        store.markFailed(n.id(), route, error.code(), error.title(), details);
-        LOG.warn("Notification {} to {} FAILED as a {} message: {}", n.id(), PhoneMask.mask(n.to()), route,
-                error.describe() + (redeliveries > 0 ? " after " + (redeliveries + 1) + " attempts" : ""));
-        return Status.FAILED;
+    /** The gate did not let the send go now (pause, Retry-After, pacing): it waits in the outbox. Returns QUEUED. */
+    public Status deferred(Notification n, Admission admission) throws SQLException {
+        store.defer(n.id(), admission.notBefore());
+        LOG.debug("Notification {} to {} waits until {}: {}", n.id(), PhoneMask.mask(n.to()), admission.notBefore(),
+                admission.reason());
+        return Status.QUEUED;
     }
 
-    /** The provider refused a session message because the window had closed (131047); the caller re-routes it. */
+    /**
+     * A send attempt failed (not 131047, which the route re-routes). Returns FAILED when the failure is final, QUEUED
+     * when the notification waits in the outbox for another attempt.
+     */
+    public Status attemptFailed(Notification n, String route, Exception exception) throws SQLException {
+        Failure failure = errors.classify(exception);
+        ProviderError error = failure.error();
+        Instant now = clock.instant();
+        switch (failure.errorClass()) {
+            case RETRY, UNKNOWN_OUTCOME -> {
+                boolean unknown = failure.errorClass() == ErrorClass.UNKNOWN_OUTCOME;
+                int retries = retriesUsed(n) + 1;
+                if (retries > retry.maxRetries()) {
+                    return failed(n, route, error, " (gave up after " + retries + " attempts"
+                            + (unknown ? "; the outcome of the last one is unknown" : "") + ")");
+                }
+                Instant at = now.plus(unknown ? retry.unknownOutcomeWait() : retry.backoff(retries));
+                store.retryLater(n.id(), at, true, unknown, error.code(), error.title(), error.details());
+                if (unknown) {
+                    LOG.warn("Notification {} to {}: outcome of the send unknown ({}); waiting until {} for a status "
+                            + "webhook before sending again", n.id(), PhoneMask.mask(n.to()), error.describe(), at);
+                } else {
+                    LOG.warn("Notification {} to {}: temporary failure {} (attempt {} of {}); next attempt at {}",
+                            n.id(), PhoneMask.mask(n.to()), error.describe(), retries, retry.maxRetries() + 1, at);
+                }
+            }
+            case THROTTLED -> {
+                Duration wait = failure.retryAfter() != null ? failure.retryAfter() : retry.backoff(1);
+                Instant at = gate.throttled(wait);
+                store.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
+            }
+            case PAIR_RATE -> {
+                Instant at = gate.pairLimited(n.to());
+                store.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
+            }
+            case ACCOUNT -> {
+                Instant at = pauseSending(error);
+                store.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
+            }
+            case REROUTE, PERMANENT -> {
+                return failed(n, route, error, "");
+            }
+            default -> throw new IllegalStateException("unhandled error class " + failure.errorClass());
+        }
+        return Status.QUEUED;
+    }
+
+    /**
+     * A failed status webhook: the same classes as a failed answer. Returns true when the notification went back into
+     * the outbox; false when it is final (the caller stores FAILED) or had moved on.
+     */
+    public boolean failedStatus(StoredNotification stored, ProviderError error) throws SQLException {
+        String id = stored.notification().id();
+        Instant now = clock.instant();
+        Instant at;
+        boolean countsAsRetry = false;
+        switch (ErrorClass.of(error)) {
+            case RETRY -> {
+                int retries = stored.retries() + 1;
+                if (retries > retry.maxRetries()) {
+                    return false;
+                }
+                at = now.plus(retry.backoff(retries));
+                countsAsRetry = true;
+            }
+            case THROTTLED -> at = gate.throttled(retry.backoff(1));
+            case PAIR_RATE -> at = gate.pairLimited(stored.notification().to());
+            case ACCOUNT -> at = pauseSending(error);
+            default -> {
+                return false;
+            }
+        }
+        boolean requeued = store.requeueAfterFailedStatus(id, at, countsAsRetry, error.code(), error.title(),
+                error.details());
+        if (requeued) {
+            LOG.warn("Notification {}: provider reported {} after accepting it; sending again at {}", id,
+                    error.describe(), at);
+        }
+        return requeued;
+    }
+
+    /**
+     * The provider refused a session message because the window had closed (131047): our window record is corrected,
+     * and the caller dispatches the notification again (now a template, or HELD).
+     */
     public void windowClosed(Notification n, Exception exception) throws SQLException {
-        ProviderError error = errors.fromException(exception);
+        ProviderError error = errors.classify(exception).error();
+        windows.closeByProvider(n.to(), clock.instant());
         store.noteError(n.id(), error.code(), error.title(), error.details());
         LOG.info("Notification {}: provider says the window of {} is closed (131047); re-routing", n.id(),
                 PhoneMask.mask(n.to()));
@@ -64,7 +179,7 @@ public final class DeliveryRecorder {
 
     /** Whether a failed send is the provider's 131047 answer. */
     public boolean isWindowClosed(Exception exception) {
-        return errors.fromException(exception).windowClosed();
+        return errors.classify(exception).errorClass() == ErrorClass.REROUTE;
     }
 
     /**
@@ -79,5 +194,23 @@ public final class DeliveryRecorder {
         store.markNotSendable(n.id(), status, reason);
         LOG.info("Notification {} to {} {}: {}", n.id(), PhoneMask.mask(n.to()), status, reason);
         return status;
+    }
+
+    private Status failed(Notification n, String route, ProviderError error, String suffix) throws SQLException {
+        String details = error.details() == null ? suffix.trim() : error.details() + suffix;
+        store.markFailed(n.id(), route, error.code(), error.title(), details.isEmpty() ? null : details);
+        LOG.warn("Notification {} to {} FAILED as a {} message: {}{}", n.id(), PhoneMask.mask(n.to()), route,
+                error.describe(), suffix);
+        return Status.FAILED;
+    }
+
+    private Instant pauseSending(ProviderError error) throws SQLException {
+        return gate.pause(clock.instant().plus(retry.pauseDuration()), error.code(),
+                "provider " + error.describe()).until();
+    }
+
+    private int retriesUsed(Notification n) throws SQLException {
+        StoredNotification stored = store.find(n.id());
+        return stored == null ? 0 : stored.retries();
     }
 }

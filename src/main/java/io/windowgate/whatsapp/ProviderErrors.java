@@ -1,31 +1,58 @@
 package io.windowgate.whatsapp;
 
 import java.io.IOException;
-import java.util.Set;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+import javax.net.ssl.SSLHandshakeException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 
 /**
- * Reads and classifies Cloud API errors by {@code error.code} (never by message text). Transient errors are redelivered
- * by the send routes' error handler; everything else is final for this attempt.
+ * Reads Cloud API errors and classifies a failed send ({@link ErrorClass}) by {@code error.code}, never by message
+ * text. Transport errors are split by whether the request can have reached the provider: a refused or timed-out
+ * connection cannot (retry), a timeout or reset after the request left can (outcome unknown).
  */
 public final class ProviderErrors {
 
-    /** Codes Meta documents as temporary: retry later. */
-    private static final Set<Integer> TRANSIENT_CODES = Set.of(1, 2, 4, 130429, 131000, 131016, 131056, 133004, 80007);
-
     private final ObjectMapper json = new ObjectMapper();
+    private final Clock clock;
 
-    /** Whether the failure is worth redelivering: I/O errors, HTTP 5xx and 429, and the temporary error codes. */
-    public boolean isTransient(Exception exception) {
-        if (exception instanceof HttpOperationFailedException http) {
+    public ProviderErrors(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * A failed send, classified.
+     *
+     * @param retryAfter how long the provider asked us to wait (HTTP Retry-After), or null
+     */
+    public record Failure(ProviderError error, ErrorClass errorClass, Duration retryAfter) {
+    }
+
+    /** Classifies the exception a send ended with: an HTTP error answer or a transport problem. */
+    public Failure classify(Exception exception) {
+        HttpOperationFailedException http = find(exception, HttpOperationFailedException.class);
+        if (http != null) {
             ProviderError error = fromHttp(http);
-            return http.getStatusCode() >= 500 || http.getStatusCode() == 429
-                    || (error.code() != null && TRANSIENT_CODES.contains(error.code()));
+            return new Failure(error, ErrorClass.of(error), retryAfter(http.getResponseHeaders()));
         }
-        return exception instanceof IOException;
+        Throwable cause = exception;
+        while (cause.getCause() != null && !(cause instanceof IOException)) {
+            cause = cause.getCause();
+        }
+        ProviderError error = new ProviderError(0, null, cause.getClass().getSimpleName(), cause.getMessage());
+        return new Failure(error, neverSent(exception) ? ErrorClass.RETRY : ErrorClass.UNKNOWN_OUTCOME, null);
     }
 
     /** The provider's error from a failed HTTP answer; falls back to the HTTP status when the body is not Cloud API JSON. */
@@ -44,19 +71,55 @@ public final class ProviderErrors {
         return new ProviderError(http.getStatusCode(), null, http.getStatusText(), null);
     }
 
-    /** The error from the final failure of a send: an HTTP error answer or a transport problem. */
-    public ProviderError fromException(Exception exception) {
-        if (exception instanceof HttpOperationFailedException http) {
-            return fromHttp(http);
-        }
-        return new ProviderError(0, null, exception.getClass().getSimpleName(), exception.getMessage());
-    }
-
     /** Reads an error object of the Cloud API ({@code error} of a response, or an entry of {@code statuses[].errors}). */
     public static ProviderError fromErrorObject(int httpStatus, JsonNode error) {
         Integer code = error.path("code").canConvertToInt() ? error.path("code").asInt() : null;
         String title = error.hasNonNull("title") ? error.get("title").asText() : error.path("message").asText(null);
         String details = error.path("error_data").path("details").asText(null);
         return new ProviderError(httpStatus, code, title, details);
+    }
+
+    /** Whether the transport failed before the request could leave: no connection was ever made. */
+    private static boolean neverSent(Throwable exception) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof ConnectTimeoutException
+                    || t instanceof UnknownHostException || t instanceof NoRouteToHostException
+                    || t instanceof SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Retry-After in seconds or as an HTTP date; null when absent or unreadable. */
+    private Duration retryAfter(Map<String, String> headers) {
+        if (headers == null) {
+            return null;
+        }
+        String value = headers.entrySet().stream().filter(e -> "retry-after".equalsIgnoreCase(e.getKey()))
+                .map(Map.Entry::getValue).filter(v -> v != null && !v.isBlank()).findFirst().orElse(null);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Duration until = Duration.between(clock.instant(),
+                        ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+                return until.isNegative() ? Duration.ZERO : until;
+            } catch (DateTimeParseException unreadable) {
+                return null;
+            }
+        }
+    }
+
+    private static <T extends Throwable> T find(Throwable exception, Class<T> type) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 }

@@ -4,11 +4,7 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,12 +13,15 @@ import io.windowgate.notification.Status;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.NotificationStore.StatusOutcome;
 import io.windowgate.store.SessionWindowStore;
+import io.windowgate.store.StoredNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a verified WhatsApp webhook body: every inbound message opens or refreshes its sender's window, every status
- * moves its notification forward. Loops over every entry, change, message and status; other fields are ignored.
+ * Applies a verified WhatsApp webhook body: every inbound message opens or refreshes its sender's window (and puts
+ * their HELD notifications back into the outbox), every status moves its notification forward. A failed status is
+ * handled by its error class like a failed answer: 131047 re-routes, temporary errors, pacing and account errors send
+ * again later, anything else is FAILED. Loops over every entry, change, message and status; other fields are ignored.
  */
 public final class WebhookEvents {
 
@@ -30,22 +29,25 @@ public final class WebhookEvents {
 
     private final SessionWindowStore windows;
     private final NotificationStore notifications;
+    private final DeliveryRecorder delivery;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, Clock clock) {
+    public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecorder delivery,
+            Clock clock) {
         this.windows = windows;
         this.notifications = notifications;
+        this.delivery = delivery;
         this.clock = clock;
     }
 
     /**
-     * What a webhook body asks the routes to do next.
+     * What a webhook body did.
      *
-     * @param recipientsWritingIn recipients whose window moved forward: their HELD notifications can be released
-     * @param rerouteIds          session messages the provider refused because the window had closed (131047)
+     * @param released notifications put back into the outbox: held ones whose recipient wrote in, and ones to send
+     *                 again after a failed status (re-routed after 131047, or retried)
      */
-    public record Outcome(int messages, int statuses, List<String> recipientsWritingIn, List<String> rerouteIds) {
+    public record Outcome(int messages, int statuses, int released) {
     }
 
     /** Thrown for a body that is not a WhatsApp webhook; the route answers 400. */
@@ -67,8 +69,7 @@ public final class WebhookEvents {
         }
         int messages = 0;
         int statuses = 0;
-        Set<String> writingIn = new LinkedHashSet<>();
-        List<String> reroute = new ArrayList<>();
+        int released = 0;
         for (JsonNode entry : root.path("entry")) {
             for (JsonNode change : entry.path("changes")) {
                 if (!"messages".equals(change.path("field").asText())) {
@@ -77,31 +78,25 @@ public final class WebhookEvents {
                 JsonNode value = change.path("value");
                 for (JsonNode message : value.path("messages")) {
                     messages++;
-                    String recipient = inboundMessage(message);
-                    if (recipient != null) {
-                        writingIn.add(recipient);
-                    }
+                    released += inboundMessage(message);
                 }
                 for (JsonNode status : value.path("statuses")) {
                     statuses++;
-                    String rerouteId = statusUpdate(status);
-                    if (rerouteId != null) {
-                        reroute.add(rerouteId);
-                    }
+                    released += statusUpdate(status) ? 1 : 0;
                 }
             }
         }
-        return new Outcome(messages, statuses, List.copyOf(writingIn), List.copyOf(reroute));
+        return new Outcome(messages, statuses, released);
     }
 
-    /** Opens or refreshes the sender's window; returns the sender when the window moved forward. */
-    private String inboundMessage(JsonNode message) throws SQLException {
+    /** Opens or refreshes the sender's window; returns how many HELD notifications that released. */
+    private int inboundMessage(JsonNode message) throws SQLException {
         String from = message.path("from").asText("");
         long epochSeconds = message.path("timestamp").asLong(-1);
         if (!from.matches("\\d{6,15}") || epochSeconds <= 0) {
             LOG.warn("Ignored an inbound message without a usable sender or timestamp (message id {})",
                     message.path("id").asText("?"));
-            return null;
+            return 0;
         }
         String recipient = "+" + from;
         // a timestamp ahead of our clock must not stretch the window past what the customer actually gave
@@ -111,13 +106,15 @@ public final class WebhookEvents {
             at = now;
         }
         boolean moved = windows.recordInbound(recipient, at, message.path("id").asText(null));
-        LOG.info("Inbound message from {} at {}: window {}", PhoneMask.mask(recipient), at,
-                moved ? "opened or refreshed" : "unchanged (older or repeated message)");
-        return moved ? recipient : null;
+        int released = moved ? notifications.releaseHeld(recipient) : 0;
+        LOG.info("Inbound message from {} at {}: window {}{}", PhoneMask.mask(recipient), at,
+                moved ? "opened or refreshed" : "unchanged (older or repeated message)",
+                released > 0 ? "; " + released + " held notifications released" : "");
+        return released;
     }
 
-    /** Applies one status; returns the notification id when it must be re-routed (131047 on a session message). */
-    private String statusUpdate(JsonNode status) throws SQLException {
+    /** Applies one status; returns true when it put the notification back into the outbox. */
+    private boolean statusUpdate(JsonNode status) throws SQLException {
         String wamid = status.path("id").asText(null);
         String callbackId = status.path("biz_opaque_callback_data").asText(null);
         Status target = switch (status.path("status").asText("").toLowerCase(Locale.ROOT)) {
@@ -129,25 +126,46 @@ public final class WebhookEvents {
         };
         if (wamid == null || target == null) {
             LOG.debug("Ignored status '{}' for message {}", status.path("status").asText(), wamid);
-            return null;
+            return false;
         }
         ProviderError error = null;
         JsonNode errors = status.path("errors");
         if (errors.isArray() && !errors.isEmpty()) {
             error = ProviderErrors.fromErrorObject(0, errors.get(0));
         }
+        if (target == Status.FAILED && error != null && ErrorClass.of(error) != ErrorClass.PERMANENT) {
+            if (error.windowClosed()) {
+                return windowClosed(status, wamid, callbackId, error);
+            }
+            StoredNotification stored = notifications.findForStatus(wamid, callbackId);
+            if (stored != null && delivery.failedStatus(stored, error)) {
+                return true;
+            }
+        }
         StatusOutcome outcome = notifications.applyStatus(wamid, callbackId, target,
                 error == null ? null : error.code(), error == null ? null : error.title(),
-                error == null ? null : error.details(), target == Status.FAILED && error != null && error.windowClosed());
-        if (outcome == StatusOutcome.REROUTE) {
-            LOG.info("Notification {}: provider refused the session message, window closed (131047); re-routing",
-                    callbackId);
-            return callbackId;
-        }
+                error == null ? null : error.details(), false);
         if (target == Status.FAILED && outcome == StatusOutcome.APPLIED) {
             LOG.warn("Notification {} FAILED at the provider: {}", callbackId,
                     error == null ? "no error details" : error.describe());
         }
-        return null;
+        return false;
+    }
+
+    /** 131047 on a session message: the window record is corrected and the notification is dispatched again. */
+    private boolean windowClosed(JsonNode status, String wamid, String callbackId, ProviderError error)
+            throws SQLException {
+        StatusOutcome outcome = notifications.applyStatus(wamid, callbackId, Status.FAILED, error.code(),
+                error.title(), error.details(), true);
+        if (outcome != StatusOutcome.REROUTE) {
+            return false;
+        }
+        String recipientDigits = status.path("recipient_id").asText("");
+        if (recipientDigits.matches("\\d{6,15}")) {
+            windows.closeByProvider("+" + recipientDigits, clock.instant());
+        }
+        LOG.info("Notification {}: provider refused the session message, window closed (131047); re-routing",
+                callbackId);
+        return true;
     }
 }

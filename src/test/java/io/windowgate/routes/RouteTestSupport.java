@@ -49,6 +49,7 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     static final String APP_SECRET = "test-app-secret";
     static final String VERIFY_TOKEN = "test-verify-token";
     static final String ACCESS_TOKEN = "test-access-token";
+    static final String ADMIN_TOKEN = "test-admin-token";
     static final String SESSION_PATH = "/v22.0/session/messages";
     static final String TEMPLATE_PATH = "/v22.0/template/messages";
 
@@ -88,6 +89,11 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         p.setProperty("whatsapp.webhook.verify-token", VERIFY_TOKEN);
         p.setProperty("whatsapp.session.url", provider.baseUrl() + SESSION_PATH);
         p.setProperty("whatsapp.template.url", provider.baseUrl() + TEMPLATE_PATH);
+        p.setProperty("admin.api-token", ADMIN_TOKEN);
+        // the outbox looks for due notifications often; pacing is lifted unless a test class sets it
+        p.setProperty("outbox.poll-interval-ms", "100");
+        p.setProperty("whatsapp.pair.burst", "1000");
+        p.setProperty("whatsapp.max-messages-per-second", "1000");
         p.setProperty("whatsapp.retry.max-redeliveries", "2");
         p.setProperty("whatsapp.retry.initial-delay-ms", "10");
         p.setProperty("whatsapp.retry.max-delay-ms", "50");
@@ -144,11 +150,15 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         assertThat(done.matches(10, TimeUnit.SECONDS)).as(routeId + " completed a run").isTrue();
     }
 
-    StoredNotification stored(String id) throws SQLException {
-        return context.getRegistry().lookupByNameAndType("notificationStore", NotificationStore.class).find(id);
+    StoredNotification stored(String id) {
+        try {
+            return context.getRegistry().lookupByNameAndType("notificationStore", NotificationStore.class).find(id);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    Status statusOf(String id) throws SQLException {
+    Status statusOf(String id) {
         StoredNotification n = stored(id);
         return n == null ? null : n.status();
     }
@@ -215,6 +225,32 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
             request.header("X-Hub-Signature-256", signature);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** POSTs JSON with a bearer token (null = none). */
+    HttpResponse<String> postJson(String path, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** GETs with a bearer token (null = none). */
+    HttpResponse<String> get(String pathAndQuery, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + pathAndQuery)).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** When the stand-in received each send of this notification id, in arrival order. */
+    List<Instant> sendTimesOf(String id) {
+        return provider.findAll(postRequestedFor(urlPathMatching("/v22.0/.*/messages"))).stream()
+                .filter(r -> r.getBodyAsString().contains("\"biz_opaque_callback_data\":\"" + id + "\""))
+                .map(r -> r.getLoggedDate().toInstant()).sorted().toList();
     }
 
     HttpResponse<String> get(String pathAndQuery) throws Exception {

@@ -20,6 +20,7 @@ import io.windowgate.notification.TemplateRef;
 import io.windowgate.MutableClock;
 import io.windowgate.whatsapp.CloudApiPayloads;
 import io.windowgate.whatsapp.ProviderError;
+import io.windowgate.whatsapp.ErrorClass;
 import io.windowgate.whatsapp.ProviderErrors;
 import io.windowgate.whatsapp.WebhookSignature;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -81,10 +82,10 @@ class SandboxProviderTest {
         SandboxProvider.Answer answer = sendText("n-1");
         HttpOperationFailedException http = new HttpOperationFailedException("sandbox", answer.httpStatus(),
                 "Bad Request", null, Map.of(), answer.body());
-        ProviderErrors errors = new ProviderErrors();
+        ProviderErrors errors = new ProviderErrors(clock);
         ProviderError error = errors.fromHttp(http);
         assertThat(error.windowClosed()).isTrue();
-        assertThat(errors.isTransient(http)).isFalse();
+        assertThat(errors.classify(http).errorClass()).isEqualTo(ErrorClass.REROUTE);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.windowgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -210,7 +211,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
 
         assertThat(delivery("wamid.1", "n-1", Status.DELIVERED)).isEqualTo(StatusOutcome.APPLIED);
         assertThat(notifications.find("n-1").status()).isEqualTo(Status.DELIVERED);
-        assertThat(notifications.find("n-1").wamid()).isNull();
+        assertThat(notifications.find("n-1").wamid()).as("learnt from the webhook").isEqualTo("wamid.1");
         assertThat(notifications.find("n-2").status()).isEqualTo(Status.QUEUED);
 
         notifications.markSent("n-1", "session", "wamid.1");
@@ -299,116 +300,221 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         assertThat(stored.errorCode()).isEqualTo(131047);
     }
 
-    // ---- claimHeld -----------------------------------------------------------------------------------------------
+    // ---- the outbox: releaseHeld, releaseDue, claimDue, defer, retryLater, requeueFailed, list ------------------
+
+    private List<String> claimIds(String owner, int limit) throws SQLException {
+        return notifications.claimDue(owner, clock.instant().plusSeconds(3600), limit).stream()
+                .map(c -> c.stored().notification().id()).toList();
+    }
 
     @Test
-    void claimHeldReturnsTheRecipientsHeldNotificationsOldestFirstAndQueuesThem() throws Exception {
+    void releaseHeldPutsTheRecipientsHeldNotificationsIntoTheOutboxOldestFirst() throws Exception {
         clock.set(T0.plusSeconds(120));
         notifications.insert(sessionText("c-newest", ALICE), Status.HELD);
         clock.set(T0);
         notifications.insert(sessionText("b-oldest", ALICE), Status.HELD);
         clock.set(T0.plusSeconds(60));
         notifications.insert(sessionText("a-middle", ALICE), Status.HELD);
-        notifications.insert(sessionText("queued", ALICE), Status.QUEUED);
         notifications.insert(sessionText("bobs", BOB), Status.HELD);
         clock.set(T0.plusSeconds(300));
 
-        List<Notification> claimed = notifications.claimHeld(ALICE);
+        assertThat(notifications.releaseHeld(ALICE)).isEqualTo(3);
 
-        assertThat(claimed).extracting(Notification::id).containsExactly("b-oldest", "a-middle", "c-newest");
-        assertThat(claimed.get(0)).isEqualTo(sessionText("b-oldest", ALICE));
         for (String id : List.of("b-oldest", "a-middle", "c-newest")) {
             assertThat(notifications.find(id).status()).as(id).isEqualTo(Status.QUEUED);
             assertThat(notifications.find(id).updatedAt()).as(id).isEqualTo(T0.plusSeconds(300));
         }
         assertThat(notifications.find("bobs").status()).isEqualTo(Status.HELD);
-        assertThat(notifications.claimHeld(ALICE)).as("second claim").isEmpty();
+        assertThat(notifications.releaseHeld(ALICE)).as("second release").isZero();
+        assertThat(claimIds("node-a", 10)).containsExactly("b-oldest", "a-middle", "c-newest");
     }
 
     @Test
-    void concurrentClaimsNeverReturnTheSameNotificationTwice() throws Exception {
-        int held = 60;
-        int claimers = 8;
-        for (int i = 0; i < held; i++) {
+    void releaseDueQueuesScheduledNotificationsWhoseTimeHasComeEarliestFirst() throws Exception {
+        notifications.insert(scheduled("later", T0.plusSeconds(60)), Status.SCHEDULED);
+        notifications.insert(scheduled("due-second", T0.minusSeconds(10)), Status.SCHEDULED);
+        notifications.insert(scheduled("due-first", T0.minusSeconds(3600)), Status.SCHEDULED);
+        notifications.insert(scheduled("exactly-now", T0), Status.SCHEDULED);
+        clock.set(T0);
+
+        assertThat(notifications.releaseDue()).isEqualTo(3);
+        assertThat(notifications.find("due-first").status()).isEqualTo(Status.QUEUED);
+        assertThat(notifications.find("later").status()).isEqualTo(Status.SCHEDULED);
+        assertThat(notifications.releaseDue()).as("second release").isZero();
+        assertThat(claimIds("node-a", 10)).containsExactly("due-first", "due-second", "exactly-now");
+
+        clock.set(T0.plusSeconds(60));
+        assertThat(notifications.releaseDue()).isEqualTo(1);
+        assertThat(claimIds("node-a", 10)).containsExactly("later");
+    }
+
+    @Test
+    void claimDueTakesAtMostOneBatchAndLeasesIt() throws Exception {
+        clock.set(T0);
+        for (int i = 0; i < 5; i++) {
             clock.advance(Duration.ofMillis(1));
-            notifications.insert(sessionText(String.format("held-%03d", i), ALICE), Status.HELD);
+            notifications.insert(sessionText("q-" + i, ALICE), Status.QUEUED);
+        }
+
+        assertThat(claimIds("node-a", 2)).containsExactly("q-0", "q-1");
+        assertThat(claimIds("node-a", 2)).containsExactly("q-2", "q-3");
+        assertThat(claimIds("node-b", 2)).containsExactly("q-4");
+        assertThat(claimIds("node-b", 2)).as("everything is leased").isEmpty();
+        assertThat(notifications.find("q-0").leaseOwner()).isEqualTo("node-a");
+    }
+
+    @Test
+    void aClaimThatNeverFinishedIsTakenOverWhenItsLeaseEnds() throws Exception {
+        clock.set(T0);
+        notifications.insertClaimed(sessionText("in-flight", ALICE), "node-dead", T0.plusSeconds(60));
+
+        assertThat(claimIds("node-b", 10)).as("still leased").isEmpty();
+        clock.set(T0.plusSeconds(61));
+        List<NotificationStore.Claim> claims = notifications.claimDue("node-b", T0.plusSeconds(121), 10);
+
+        assertThat(claims).hasSize(1);
+        assertThat(claims.get(0).interrupted()).as("an earlier claim never finished").isTrue();
+        assertThat(notifications.find("in-flight").leaseOwner()).isEqualTo("node-b");
+    }
+
+    @Test
+    void aFinishedSendIsNeverClaimedAgain() throws Exception {
+        clock.set(T0);
+        notifications.insertClaimed(sessionText("done", ALICE), "node-a", T0.plusSeconds(60));
+        notifications.markSent("done", "session", "wamid.1");
+        clock.set(T0.plusSeconds(3600));
+
+        assertThat(claimIds("node-b", 10)).isEmpty();
+        assertThat(notifications.find("done").leaseOwner()).isNull();
+    }
+
+    @Test
+    void concurrentClaimersNeverGetTheSameNotification() throws Exception {
+        int queued = 60;
+        int claimers = 8;
+        for (int i = 0; i < queued; i++) {
+            clock.advance(Duration.ofMillis(1));
+            notifications.insert(sessionText(String.format("q-%03d", i), ALICE), Status.QUEUED);
         }
         ExecutorService pool = Executors.newFixedThreadPool(claimers);
         try {
             CountDownLatch start = new CountDownLatch(1);
-            List<Future<List<Notification>>> results = new ArrayList<>();
+            List<Future<List<String>>> results = new ArrayList<>();
             for (int i = 0; i < claimers; i++) {
+                String owner = "node-" + i;
                 results.add(pool.submit(() -> {
                     start.await();
-                    return notifications.claimHeld(ALICE);
+                    List<String> mine = new ArrayList<>();
+                    List<String> batch;
+                    do {
+                        batch = claimIds(owner, 5);
+                        mine.addAll(batch);
+                    } while (!batch.isEmpty());
+                    return mine;
                 }));
             }
             start.countDown();
             List<String> all = new ArrayList<>();
-            for (Future<List<Notification>> result : results) {
-                List<String> ids = result.get(20, TimeUnit.SECONDS).stream().map(Notification::id).toList();
-                assertThat(ids).as("each claim is oldest first").isSorted();
-                all.addAll(ids);
+            for (Future<List<String>> result : results) {
+                all.addAll(result.get(20, TimeUnit.SECONDS));
             }
 
-            assertThat(all).doesNotHaveDuplicates().hasSize(held);
-            assertThat(notifications.claimHeld(ALICE)).isEmpty();
-            assertThat(notifications.find("held-000").status()).isEqualTo(Status.QUEUED);
-            assertThat(notifications.find("held-059").status()).isEqualTo(Status.QUEUED);
+            assertThat(all).doesNotHaveDuplicates().hasSize(queued);
         } finally {
             pool.shutdownNow();
         }
     }
 
     @Test
-    void claimRacingAnotherReleaseReturnsOnlyWhatItClaimed() throws Exception {
-        notifications.insert(sessionText("held-1", ALICE), Status.HELD);
+    void aClaimRacingAnotherClaimerGetsOnlyWhatItMoved() throws Exception {
+        notifications.insert(sessionText("q-1", ALICE), Status.QUEUED);
         clock.advance(Duration.ofSeconds(1));
-        notifications.insert(sessionText("held-2", ALICE), Status.HELD);
-        List<Notification> claimedByOther = new ArrayList<>();
-        DataSource racing = RacingDataSource.beforeFirst(database.dataSource(), "UPDATE notification SET status = 'QUEUED'",
-                () -> claimedByOther.addAll(notifications.claimHeld(ALICE)));
+        notifications.insert(sessionText("q-2", ALICE), Status.QUEUED);
+        List<String> claimedByOther = new ArrayList<>();
+        DataSource racing = RacingDataSource.beforeFirst(database.dataSource(), "UPDATE notification SET lease_owner",
+                () -> claimedByOther.addAll(claimIds("node-other", 10)));
         NotificationStore store = new NotificationStore(racing, clock);
 
-        List<Notification> claimed = store.claimHeld(ALICE);
+        List<NotificationStore.Claim> claimed = store.claimDue("node-a", clock.instant().plusSeconds(60), 10);
 
-        assertThat(claimedByOther).extracting(Notification::id).containsExactly("held-1", "held-2");
-        assertThat(claimed).as("everything this call read was claimed by the other release first").isEmpty();
+        assertThat(claimedByOther).containsExactly("q-1", "q-2");
+        assertThat(claimed).as("everything this call read was claimed by the other node first").isEmpty();
     }
 
-    // ---- markNotSendable / markFailed ----------------------------------------------------------------------------
-
-    // ---- claimDue (scheduled release) ----------------------------------------------------------------------------
-
     @Test
-    void claimDueReleasesScheduledNotificationsWhoseTimeHasComeEarliestFirst() throws Exception {
-        notifications.insert(scheduled("later", T0.plusSeconds(60)), Status.SCHEDULED);
-        notifications.insert(scheduled("due-second", T0.minusSeconds(10)), Status.SCHEDULED);
-        notifications.insert(scheduled("due-first", T0.minusSeconds(3600)), Status.SCHEDULED);
-        notifications.insert(scheduled("exactly-now", T0), Status.SCHEDULED);
-        notifications.insert(sessionText("queued", ALICE), Status.QUEUED);
+    void deferAndRetryLaterMoveTheNextAttemptAndGiveUpTheLease() throws Exception {
         clock.set(T0);
+        notifications.insertClaimed(sessionText("paced", ALICE), "node-a", T0.plusSeconds(60));
+        notifications.insertClaimed(sessionText("retry", ALICE), "node-a", T0.plusSeconds(60));
 
-        assertThat(notifications.claimDue(10)).extracting(Notification::id)
-                .containsExactly("due-first", "due-second", "exactly-now");
-        assertThat(notifications.find("due-first").status()).isEqualTo(Status.QUEUED);
-        assertThat(notifications.find("later").status()).isEqualTo(Status.SCHEDULED);
-        assertThat(notifications.claimDue(10)).as("second claim").isEmpty();
+        notifications.defer("paced", T0.plusSeconds(6));
+        notifications.retryLater("retry", T0.plusSeconds(10), true, true, 131000, "Something went wrong", "later");
 
-        clock.set(T0.plusSeconds(60));
-        assertThat(notifications.claimDue(10)).extracting(Notification::id).containsExactly("later");
+        StoredNotification paced = notifications.find("paced");
+        assertThat(paced.nextAttemptAt()).isEqualTo(T0.plusSeconds(6));
+        assertThat(paced.leaseOwner()).isNull();
+        assertThat(paced.attempts()).as("no attempt was made").isZero();
+        StoredNotification retry = notifications.find("retry");
+        assertThat(retry.status()).isEqualTo(Status.QUEUED);
+        assertThat(retry.retries()).isEqualTo(1);
+        assertThat(retry.attempts()).isEqualTo(1);
+        assertThat(retry.errorCode()).isEqualTo(131000);
+        assertThat(retry.outcomeUnknownSince()).isEqualTo(T0);
+
+        clock.set(T0.plusSeconds(7));
+        assertThat(claimIds("node-b", 10)).containsExactly("paced");
+        clock.set(T0.plusSeconds(10));
+        assertThat(claimIds("node-b", 10)).containsExactly("retry");
     }
 
     @Test
-    void claimDueTakesAtMostOneBatch() throws Exception {
-        for (int i = 0; i < 5; i++) {
-            notifications.insert(scheduled("s-" + i, T0.minusSeconds(100 - i)), Status.SCHEDULED);
+    void aStatusWebhookSettlesASendWhoseOutcomeWasUnknown() throws Exception {
+        clock.set(T0);
+        notifications.insertClaimed(sessionText("unknown", ALICE), "node-a", T0.plusSeconds(60));
+        notifications.retryLater("unknown", T0.plusSeconds(600), true, true, null, "SocketTimeoutException", "Read timed out");
+
+        assertThat(notifications.applyStatus("wamid.late", "unknown", Status.DELIVERED, null, null, null, false))
+                .isEqualTo(StatusOutcome.APPLIED);
+
+        StoredNotification settled = notifications.find("unknown");
+        assertThat(settled.status()).isEqualTo(Status.DELIVERED);
+        assertThat(settled.wamid()).as("learnt from the webhook").isEqualTo("wamid.late");
+        assertThat(settled.outcomeUnknownSince()).isNull();
+        clock.set(T0.plusSeconds(601));
+        assertThat(claimIds("node-a", 10)).as("never sent again").isEmpty();
+    }
+
+    @Test
+    void requeueFailedSendsAgainOnlyFailedNotifications() throws Exception {
+        notifications.insert(templateOnly("failed-1", ALICE), Status.QUEUED);
+        notifications.markFailed("failed-1", "template", 131000, "Something went wrong", "gave up");
+        notifications.insert(templateOnly("failed-2", ALICE), Status.QUEUED);
+        notifications.markFailed("failed-2", "template", 131026, "Undeliverable", null);
+        notifications.insert(templateOnly("sent", ALICE), Status.QUEUED);
+        notifications.markSent("sent", "template", "wamid.s");
+
+        assertThat(notifications.requeueFailed(List.of("failed-1", "sent", "nope"))).containsExactly("failed-1");
+        assertThat(notifications.find("failed-1").status()).isEqualTo(Status.QUEUED);
+        assertThat(notifications.find("sent").status()).isEqualTo(Status.SENT);
+        assertThat(notifications.requeueFailed(131000)).as("failed-1 is no longer FAILED").isZero();
+        assertThat(notifications.requeueFailed((Integer) null)).isEqualTo(1);
+        assertThat(notifications.find("failed-2").status()).isEqualTo(Status.QUEUED);
+    }
+
+    @Test
+    void listPagesThroughNotificationsOfAStatusById() throws Exception {
+        for (String id : List.of("f-3", "f-1", "f-2")) {
+            notifications.insert(templateOnly(id, ALICE), Status.QUEUED);
+            notifications.markFailed(id, "template", id.equals("f-2") ? 131026 : 131000, "x", null);
         }
-        clock.set(T0);
+        notifications.insert(templateOnly("q-1", ALICE), Status.QUEUED);
 
-        assertThat(notifications.claimDue(2)).extracting(Notification::id).containsExactly("s-0", "s-1");
-        assertThat(notifications.claimDue(2)).extracting(Notification::id).containsExactly("s-2", "s-3");
-        assertThat(notifications.claimDue(2)).extracting(Notification::id).containsExactly("s-4");
+        assertThat(notifications.list(Status.FAILED, null, null, 2)).extracting(n -> n.notification().id())
+                .containsExactly("f-1", "f-2");
+        assertThat(notifications.list(Status.FAILED, null, "f-2", 2)).extracting(n -> n.notification().id())
+                .containsExactly("f-3");
+        assertThat(notifications.list(Status.FAILED, 131026, null, 10)).extracting(n -> n.notification().id())
+                .containsExactly("f-2");
     }
 
     private static Notification scheduled(String id, java.time.Instant sendAt) {

@@ -23,7 +23,7 @@ class ProviderErrorsTest {
     private static final String DETAILS_131047 = "Message failed to send because more than 24 hours have passed "
             + "since the customer last replied to this number.";
 
-    private final ProviderErrors errors = new ProviderErrors();
+    private final ProviderErrors errors = new ProviderErrors(java.time.Clock.systemUTC());
 
     private static String fixture(String name) throws IOException {
         try (InputStream in = ProviderErrorsTest.class.getResourceAsStream("/fixtures/" + name)) {
@@ -55,43 +55,100 @@ class ProviderErrorsTest {
                 .endsWith(": " + DETAILS_131047);
     }
 
-    @Test
-    void windowClosedErrorIsNotTransient() throws IOException {
-        assertThat(errors.isTransient(http(400, "Bad Request", fixture("wa-error-131047.json")))).isFalse();
+    private ErrorClass classOf(Exception exception) {
+        return errors.classify(exception).errorClass();
     }
 
     @Test
-    void fromExceptionReadsAnHttpFailureLikeFromHttp() throws IOException {
-        HttpOperationFailedException http = http(400, "Bad Request", fixture("wa-error-131047.json"));
-        assertThat(errors.fromException(http)).isEqualTo(errors.fromHttp(http));
+    void windowClosedErrorReRoutes() throws IOException {
+        assertThat(classOf(http(400, "Bad Request", fixture("wa-error-131047.json")))).isEqualTo(ErrorClass.REROUTE);
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {500, 502, 503, 504, 429})
-    void serverErrorsAndTooManyRequestsAreTransient(int status) {
-        assertThat(errors.isTransient(http(status, "Busy", null))).isTrue();
-        assertThat(errors.isTransient(http(status, "Busy", cloudError(131026, "Message undeliverable")))).isTrue();
-    }
-
-    @ParameterizedTest
-    @ValueSource(ints = {131000, 130429, 131016, 131056, 4, 80007})
-    void temporaryErrorCodesAreTransientEvenWithStatus400(int code) {
+    @ValueSource(ints = {1, 2, 131000, 131016, 131057, 133004})
+    void temporaryErrorCodesAreRetriedEvenWithStatus400(int code) {
         HttpOperationFailedException http = http(400, "Bad Request", cloudError(code, "Try again later"));
         assertThat(errors.fromHttp(http).code()).isEqualTo(code);
-        assertThat(errors.isTransient(http)).isTrue();
+        assertThat(classOf(http)).isEqualTo(ErrorClass.RETRY);
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {131047, 132000, 132001, 131026, 100, 190})
-    void permanentErrorCodesAreNotTransient(int code) {
-        assertThat(errors.isTransient(http(400, "Bad Request", cloudError(code, "Nope")))).isFalse();
+    @ValueSource(ints = {4, 80007, 130429})
+    void throughputErrorCodesAreThrottling(int code) {
+        assertThat(classOf(http(400, "Bad Request", cloudError(code, "Rate limit hit")))).isEqualTo(ErrorClass.THROTTLED);
     }
 
     @Test
-    void gatewayHtmlPageIsTransientAndHasNoCode() {
+    void pairRateLimitDelaysOnlyThatRecipient() {
+        assertThat(classOf(http(400, "Bad Request", cloudError(131056, "Pair rate limit hit"))))
+                .isEqualTo(ErrorClass.PAIR_RATE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 3, 10, 190, 368, 131031, 131042, 131048, 133010})
+    void accountLevelErrorCodesPauseSending(int code) {
+        assertThat(classOf(http(400, "Bad Request", cloudError(code, "Account problem")))).isEqualTo(ErrorClass.ACCOUNT);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {100, 131008, 131009, 131021, 131026, 131049, 131050, 131051, 131052, 131053, 130472, 132000,
+            132001, 132005, 132007, 132012, 132015, 132016, 132068, 132069})
+    void permanentErrorCodesFail(int code) {
+        assertThat(classOf(http(400, "Bad Request", cloudError(code, "Nope")))).isEqualTo(ErrorClass.PERMANENT);
+    }
+
+    @Test
+    void everyCodeHasExactlyOneClass() {
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (ErrorClass c : ErrorClass.values()) {
+            for (int code : c.codes()) {
+                assertThat(seen.add(code)).as("code %d listed twice", code).isTrue();
+            }
+        }
+        assertThat(seen).hasSizeGreaterThan(35);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {500, 502, 503, 504})
+    void serverErrorsWithoutACodeAreRetried(int status) {
+        assertThat(classOf(http(status, "Busy", null))).isEqualTo(ErrorClass.RETRY);
+    }
+
+    @Test
+    void theCodeWinsOverTheHttpStatus() {
+        assertThat(classOf(http(500, "Busy", cloudError(131026, "Message undeliverable")))).isEqualTo(ErrorClass.PERMANENT);
+        assertThat(classOf(http(400, "Bad Request", cloudError(190, "Token expired")))).isEqualTo(ErrorClass.ACCOUNT);
+    }
+
+    @Test
+    void statusesWithoutAKnownCode() {
+        assertThat(classOf(http(429, "Too Many Requests", null))).isEqualTo(ErrorClass.THROTTLED);
+        assertThat(classOf(http(401, "Unauthorized", null))).isEqualTo(ErrorClass.ACCOUNT);
+        assertThat(classOf(http(403, "Forbidden", "<html>no</html>"))).isEqualTo(ErrorClass.ACCOUNT);
+        assertThat(classOf(http(400, "Bad Request", cloudError(999999, "New code")))).isEqualTo(ErrorClass.PERMANENT);
+        assertThat(ErrorClass.of(new ProviderError(0, 999999, "webhook", null))).isEqualTo(ErrorClass.PERMANENT);
+    }
+
+    @Test
+    void retryAfterIsReadInSecondsOrAsADate() {
+        HttpOperationFailedException seconds = new HttpOperationFailedException(URI, 429, "Too Many Requests", null,
+                Map.of("retry-after", "7"), cloudError(130429, "Rate limit hit"));
+        assertThat(errors.classify(seconds).retryAfter()).isEqualTo(java.time.Duration.ofSeconds(7));
+        HttpOperationFailedException none = http(429, "Too Many Requests", null);
+        assertThat(errors.classify(none).retryAfter()).isNull();
+        String inAMinute = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(60));
+        HttpOperationFailedException date = new HttpOperationFailedException(URI, 429, "Too Many Requests", null,
+                Map.of("Retry-After", inAMinute), null);
+        assertThat(errors.classify(date).retryAfter()).isBetween(java.time.Duration.ofSeconds(55),
+                java.time.Duration.ofSeconds(60));
+    }
+
+    @Test
+    void gatewayHtmlPageIsRetriedAndHasNoCode() {
         HttpOperationFailedException http = http(502, "Bad Gateway",
                 "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>");
-        assertThat(errors.isTransient(http)).isTrue();
+        assertThat(classOf(http)).isEqualTo(ErrorClass.RETRY);
         ProviderError error = errors.fromHttp(http);
         assertThat(error.code()).isNull();
         assertThat(error.httpStatus()).isEqualTo(502);
@@ -106,25 +163,24 @@ class ProviderErrorsTest {
             ProviderError error = errors.fromHttp(http(400, "Bad Request", body));
             assertThat(error.code()).as("code for body %s", body).isNull();
             assertThat(error.title()).isEqualTo("Bad Request");
-            assertThat(errors.isTransient(http(400, "Bad Request", body))).as("transient for %s", body).isFalse();
+            assertThat(classOf(http(400, "Bad Request", body))).as("class for %s", body).isEqualTo(ErrorClass.PERMANENT);
         }
     }
 
     @Test
-    void networkFailuresAreTransient() {
-        assertThat(errors.isTransient(new ConnectException("Connection refused"))).isTrue();
-        assertThat(errors.isTransient(new SocketTimeoutException("Read timed out"))).isTrue();
+    void aConnectionThatNeverOpenedIsRetriedButATimeoutAfterSendingHasAnUnknownOutcome() {
+        assertThat(classOf(new ConnectException("Connection refused"))).isEqualTo(ErrorClass.RETRY);
+        assertThat(classOf(new org.apache.hc.client5.http.ConnectTimeoutException("connect timed out")))
+                .isEqualTo(ErrorClass.RETRY);
+        assertThat(classOf(new java.net.UnknownHostException("graph.facebook.com"))).isEqualTo(ErrorClass.RETRY);
+        assertThat(classOf(new SocketTimeoutException("Read timed out"))).isEqualTo(ErrorClass.UNKNOWN_OUTCOME);
+        assertThat(classOf(new java.net.SocketException("Connection reset"))).isEqualTo(ErrorClass.UNKNOWN_OUTCOME);
+        assertThat(classOf(new IOException("wrapped", new ConnectException("refused")))).isEqualTo(ErrorClass.RETRY);
     }
 
     @Test
-    void programmingErrorsAreNotTransient() {
-        assertThat(errors.isTransient(new IllegalStateException("bug"))).isFalse();
-        assertThat(errors.isTransient(new IllegalArgumentException("bug"))).isFalse();
-    }
-
-    @Test
-    void fromExceptionDescribesATransportProblem() {
-        ProviderError error = errors.fromException(new ConnectException("Connection refused"));
+    void aTransportProblemIsDescribedWithoutACode() {
+        ProviderError error = errors.classify(new ConnectException("Connection refused")).error();
         assertThat(error.httpStatus()).isZero();
         assertThat(error.code()).isNull();
         assertThat(error.title()).isEqualTo("ConnectException");

@@ -1,0 +1,231 @@
+package io.windowgate.whatsapp;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+import io.windowgate.notification.PhoneMask;
+import io.windowgate.store.SendingStateStore;
+import io.windowgate.store.SendingStateStore.Pause;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides, just before each provider call, whether it may go now. In order: sending is not paused (account-level
+ * error), the provider's Retry-After has passed, the recipient has a token left (pair rate: one message per
+ * {@code pairInterval}, bursts of {@code pairBurst}), and the number stays under {@code maxPerSecond} across all routes
+ * (a token bucket holding one second's worth). A short wait for a global token is spent here; anything longer comes
+ * back as a deferral, and the notification waits in the outbox instead of holding a thread.
+ */
+public final class SendGate {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SendGate.class);
+    private static final long PAUSE_CACHE_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final int PAIR_CLEANUP_SIZE = 100_000;
+
+    /** May the send go now; if not, the earliest instant to try again and why. */
+    public record Admission(boolean go, Instant notBefore, String reason) {
+        static final Admission GO = new Admission(true, null, null);
+    }
+
+    private final SendingStateStore state;
+    private final Clock clock;
+    private final LongSupplier nanoTime;
+    private final long maxWaitNanos;
+    private final TokenBucket global;
+    private final long pairIntervalNanos;
+    private final int pairBurst;
+    private final Map<String, TokenBucket> pairs = new ConcurrentHashMap<>();
+
+    private volatile long throttledUntilNanos;
+    private volatile Pause pause;
+    private volatile long pauseReadAt;
+    private volatile boolean pauseLogged;
+
+    public SendGate(SendingStateStore state, Clock clock, LongSupplier nanoTime, double maxPerSecond,
+            Duration pairInterval, int pairBurst, Duration maxWait) {
+        if (maxPerSecond <= 0 || pairBurst < 1 || pairInterval.isNegative() || pairInterval.isZero()) {
+            throw new IllegalArgumentException("whatsapp.max-messages-per-second and whatsapp.pair.burst must be "
+                    + "positive, whatsapp.pair.interval a positive duration");
+        }
+        this.state = state;
+        this.clock = clock;
+        this.nanoTime = nanoTime;
+        this.maxWaitNanos = maxWait.toNanos();
+        this.global = new TokenBucket(Math.max(1, maxPerSecond), 1e9 / maxPerSecond, nanoTime.getAsLong());
+        this.pairIntervalNanos = pairInterval.toNanos();
+        this.pairBurst = pairBurst;
+        this.throttledUntilNanos = nanoTime.getAsLong();
+        this.pauseReadAt = throttledUntilNanos - PAUSE_CACHE_NANOS - 1; // read the pause at the first admit
+    }
+
+    /** Waits briefly for the global rate if needed; returns GO, or a deferral when the send must wait longer. */
+    public Admission admit(String recipient) throws SQLException {
+        Pause current = pause();
+        if (current != null) {
+            return new Admission(false, current.until(), "sending paused: " + current.reason());
+        }
+        long now = nanoTime.getAsLong();
+        if (throttledUntilNanos - now > 0) {
+            return new Admission(false, instantIn(throttledUntilNanos - now),
+                    "provider throughput limit (Retry-After)");
+        }
+        TokenBucket pair = pairs.computeIfAbsent(recipient, r -> new TokenBucket(pairBurst, pairIntervalNanos, now));
+        long pairWait = pair.tryTake(now);
+        if (pairWait > 0) {
+            return new Admission(false, instantIn(pairWait), "pacing for this recipient (one message per "
+                    + Duration.ofNanos(pairIntervalNanos) + ", burst " + pairBurst + ")");
+        }
+        long wait = global.reserve(now, maxWaitNanos);
+        if (wait < 0) {
+            pair.giveBack();
+            return new Admission(false, instantIn(-wait), "whatsapp.max-messages-per-second reached");
+        }
+        if (wait > 0) {
+            LockSupport.parkNanos(wait);
+        }
+        if (pairs.size() > PAIR_CLEANUP_SIZE) {
+            long at = nanoTime.getAsLong();
+            pairs.values().removeIf(b -> b.isFullAt(at));
+        }
+        return Admission.GO;
+    }
+
+    /** The provider answered a throughput error (130429): nobody sends before {@code retryAfter} has passed. */
+    public Instant throttled(Duration retryAfter) {
+        long until = nanoTime.getAsLong() + retryAfter.toNanos();
+        synchronized (this) {
+            if (until - throttledUntilNanos > 0) {
+                throttledUntilNanos = until;
+            }
+        }
+        LOG.warn("Provider throughput limit hit: no sends for {}", retryAfter);
+        return clock.instant().plus(retryAfter);
+    }
+
+    /** The provider answered a pair rate error (131056): this recipient's tokens are used up. Returns its next slot. */
+    public Instant pairLimited(String recipient) {
+        long now = nanoTime.getAsLong();
+        TokenBucket pair = pairs.computeIfAbsent(recipient, r -> new TokenBucket(pairBurst, pairIntervalNanos, now));
+        pair.drain(now);
+        LOG.info("Provider pair rate limit for {}: next message to them in {}", PhoneMask.mask(recipient),
+                Duration.ofNanos(pairIntervalNanos));
+        return instantIn(pairIntervalNanos);
+    }
+
+    /** Pauses all sending (account-level error) until {@code until}, for every node. */
+    public Pause pause(Instant until, Integer errorCode, String reason) throws SQLException {
+        Pause current = state.pause(until, errorCode, reason);
+        cache(current);
+        return current;
+    }
+
+    /** An operator ends the pause. Returns true when one was in force. */
+    public boolean resume() throws SQLException {
+        boolean resumed = state.resume();
+        cache(null);
+        if (resumed) {
+            LOG.warn("Sending resumed by an operator");
+        }
+        return resumed;
+    }
+
+    /** The pause in force, or null; read from the database at most once a second. */
+    public Pause pause() throws SQLException {
+        long now = nanoTime.getAsLong();
+        if (now - pauseReadAt > PAUSE_CACHE_NANOS) {
+            cache(state.current());
+        }
+        Pause current = pause;
+        if (current != null && !current.activeAt(clock.instant())) {
+            if (pauseLogged) {
+                LOG.warn("Sending pause ({}) is over: sending again", current.reason());
+                pauseLogged = false;
+            }
+            return null;
+        }
+        return current;
+    }
+
+    private void cache(Pause current) {
+        pause = current;
+        pauseReadAt = nanoTime.getAsLong();
+        if (current != null && current.activeAt(clock.instant()) && !pauseLogged) {
+            pauseLogged = true;
+            LOG.error("SENDING PAUSED until {}: {}. Everything stays queued. Fix the cause, then resume with "
+                    + "POST /api/sending/resume (or wait for the pause to end).", current.until(), current.reason());
+        }
+    }
+
+    private Instant instantIn(long nanos) {
+        return clock.instant().plusNanos(nanos);
+    }
+
+    /**
+     * A token bucket: {@code capacity} tokens, one more every {@code nanosPerToken}. {@link #reserve} may borrow from
+     * the future (the caller then waits); {@link #tryTake} never does.
+     */
+    static final class TokenBucket {
+        private final double capacity;
+        private final double nanosPerToken;
+        private double tokens;
+        private long updatedAt;
+
+        TokenBucket(double capacity, double nanosPerToken, long now) {
+            this.capacity = capacity;
+            this.nanosPerToken = nanosPerToken;
+            this.tokens = capacity;
+            this.updatedAt = now;
+        }
+
+        /** Takes a token: 0 when one is there, else the nanos until one will be (nothing taken). */
+        synchronized long tryTake(long now) {
+            refill(now);
+            if (tokens >= 1) {
+                tokens -= 1;
+                return 0;
+            }
+            return (long) Math.ceil((1 - tokens) * nanosPerToken);
+        }
+
+        /**
+         * Reserves a token, borrowing from the future: returns the nanos to wait before using it (0 = now). When the wait
+         * would exceed {@code maxWait} nothing is reserved and the negated wait is returned.
+         */
+        synchronized long reserve(long now, long maxWait) {
+            refill(now);
+            long wait = tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) * nanosPerToken);
+            if (wait > maxWait) {
+                return -wait;
+            }
+            tokens -= 1;
+            return wait;
+        }
+
+        synchronized void giveBack() {
+            tokens = Math.min(capacity, tokens + 1);
+        }
+
+        synchronized void drain(long now) {
+            refill(now);
+            tokens = Math.min(tokens, 0);
+        }
+
+        synchronized boolean isFullAt(long now) {
+            refill(now);
+            return tokens >= capacity;
+        }
+
+        private void refill(long now) {
+            if (now > updatedAt) {
+                tokens = Math.min(capacity, tokens + (now - updatedAt) / nanosPerToken);
+                updatedAt = now;
+            }
+        }
+    }
+}
