@@ -49,7 +49,9 @@ USER 10001:10001
 
 EXPOSE 8080 9876
 
+# liveness only: readiness (/observe/health) is DOWN while sending is paused after an account-level error, and
+# restarting the container would not fix an expired token
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl -fsS -o /dev/null "http://127.0.0.1:${CAMEL_MANAGEMENT_PORT:-9876}/observe/health" || exit 1
+    CMD curl -fsS -o /dev/null "http://127.0.0.1:${CAMEL_MANAGEMENT_PORT:-9876}/observe/health/live" || exit 1
 
 ENTRYPOINT ["java", "-jar", "/app/windowgate.jar"]
