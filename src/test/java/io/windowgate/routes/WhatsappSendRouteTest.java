@@ -59,6 +59,9 @@ class WhatsappSendRouteTest extends RouteTestSupport {
 
         dropAndWait("t.csv", "id,to,template,language\nt-1,+14155550101,order_shipped,en_US\n");
 
+        com.fasterxml.jackson.databind.JsonNode file = json.readTree(get("/api/files/t.csv").body());
+        assertThat(file.path("accepted").asInt()).as("the row is counted although its first send failed").isEqualTo(1);
+        assertThat(file.path("queued").asInt()).isEqualTo(1);
         awaitStatus("t-1", Status.SENT);
         assertThat(sendsOf("t-1")).isEqualTo(3);
         assertThat(stored("t-1").retries()).as("two retries used").isEqualTo(2);
@@ -123,6 +126,9 @@ class WhatsappSendRouteTest extends RouteTestSupport {
         dropAndWait("p.csv", "id,to,template,language\np-1,+14155550101,nope,en_US\n");
 
         assertThat(statusOf("p-1")).isEqualTo(Status.FAILED);
+        com.fasterxml.jackson.databind.JsonNode file = json.readTree(get("/api/files/p.csv").body());
+        assertThat(file.path("accepted").asInt()).isEqualTo(1);
+        assertThat(file.path("failed").asInt()).isEqualTo(1);
         assertThat(stored("p-1").errorCode()).isEqualTo(132001);
         assertThat(stored("p-1").errorDetails()).contains("does not exist");
         assertThat(sendsOf("p-1")).isEqualTo(1);
