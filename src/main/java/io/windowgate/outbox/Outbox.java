@@ -5,7 +5,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import io.windowgate.notification.Notification;
@@ -48,10 +51,13 @@ public final class Outbox {
         return clock.instant().plus(lease);
     }
 
-    /** Claims the next batch of due notifications for this node. */
-    public List<Notification> claimDue() throws SQLException {
+    /**
+     * Claims the next batch of due notifications for this node, grouped by recipient: the groups are sent in parallel,
+     * each group in order (earliest due first), so one recipient's messages do not overtake each other.
+     */
+    public Collection<List<Notification>> claimDue() throws SQLException {
         List<Claim> claims = store.claimDue(owner, leaseUntil(), batchSize);
-        List<Notification> due = new ArrayList<>(claims.size());
+        Map<String, List<Notification>> byRecipient = new LinkedHashMap<>();
         for (Claim claim : claims) {
             if (claim.stored().outcomeUnknownSince() != null) {
                 LOG.warn("Notification {}: no status webhook since its send's outcome became unknown at {}; sending "
@@ -61,13 +67,14 @@ public final class Outbox {
                         + "reached the provider, this one is a repeat", claim.stored().notification().id(),
                         claim.stored().leaseOwner());
             }
-            due.add(claim.stored().notification());
+            Notification n = claim.stored().notification();
+            byRecipient.computeIfAbsent(n.to(), to -> new ArrayList<>()).add(n);
         }
-        return due;
+        return byRecipient.values();
     }
 
     /** Whether the batch just claimed was full, so more are probably due right away. */
-    public boolean isFull(List<?> batch) {
-        return batch.size() >= batchSize;
+    public boolean isFull(Collection<List<Notification>> batch) {
+        return batch.stream().mapToInt(List::size).sum() >= batchSize;
     }
 }

@@ -145,4 +145,18 @@ class CrmPushRouteTest extends RouteTestSupport {
         assertThat(statusOf("big")).isNull();
         assertThat(statusOf("typed")).isNull();
     }
+
+    @Test
+    void oneRecipientsNotificationsGoOutInTheOrderTheyCame() throws Exception {
+        StringBuilder items = new StringBuilder("[");
+        for (int i = 1; i <= 5; i++) { // crm.max-batch is 5 in this class
+            items.append(i > 1 ? "," : "").append("{\"id\": \"o-").append(i).append("\", \"to\": \"+14155550100\", ")
+                    .append("\"template\": {\"name\": \"order_update\", \"language\": \"en_US\"}}");
+        }
+        assertThat(push(items.append("]").toString()).statusCode()).isEqualTo(202);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> sentTo(TEMPLATE_PATH).size() == 5);
+        assertThat(sentTo(TEMPLATE_PATH)).extracting(b -> b.path("biz_opaque_callback_data").asText())
+                .containsExactly("o-1", "o-2", "o-3", "o-4", "o-5");
+    }
 }
