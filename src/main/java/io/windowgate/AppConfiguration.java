@@ -24,13 +24,19 @@ import io.windowgate.ops.DatabaseHealthCheck;
 import io.windowgate.ops.ExpirySweep;
 import io.windowgate.ops.FileProgressView;
 import io.windowgate.ops.OperationsApi;
+import io.windowgate.ops.PolicyApi;
 import io.windowgate.ops.SendingHealthCheck;
 import io.windowgate.outbox.Outbox;
 import io.windowgate.ops.ResponseHeaderFilter;
 import io.windowgate.ops.StatusView;
 import io.windowgate.sandbox.SandboxProvider;
 import io.windowgate.store.DropFileStore;
+import io.windowgate.store.ConsentStore;
 import io.windowgate.store.NotificationStore;
+import io.windowgate.store.TemplateStore;
+import io.windowgate.template.PolicyEvents;
+import io.windowgate.template.TemplateLoader;
+import io.windowgate.template.TemplatePolicy;
 import io.windowgate.store.SendingStateStore;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.SourceStore;
@@ -93,7 +99,11 @@ public class AppConfiguration implements CamelConfiguration {
         SendGate gate = new SendGate(new SendingStateStore(dataSource, clock), clock, System::nanoTime,
                 settings.getDouble("whatsapp.max-messages-per-second"), settings.getDuration("whatsapp.pair.interval"),
                 settings.getInt("whatsapp.pair.burst"), Duration.ofSeconds(2));
-        DeliveryRecorder delivery = new DeliveryRecorder(notifications, windows, providerErrors, gate,
+        TemplateStore templates = new TemplateStore(dataSource, clock);
+        ConsentStore consents = new ConsentStore(dataSource, clock);
+        TemplateLoader templateLoader = new TemplateLoader(templates);
+        loadTemplates(templateLoader, settings.get("templates.file"));
+        DeliveryRecorder delivery = new DeliveryRecorder(notifications, windows, templates, consents, providerErrors, gate,
                 new DeliveryRecorder.RetryPolicy(settings.getInt("whatsapp.retry.max-redeliveries"),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.initial-delay-ms")),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.max-delay-ms")),
@@ -112,16 +122,26 @@ public class AppConfiguration implements CamelConfiguration {
         bind(context, "responseHeaderFilter", new ResponseHeaderFilter());
         bind(context, "sessionWindowStore", windows);
         bind(context, "notificationStore", notifications);
-        NotificationIntake intake = new NotificationIntake(new NotificationValidator(settings.get("default-region")),
-                notifications, outbox, clock);
+        NotificationValidator validator = new NotificationValidator(settings.get("default-region"));
+        bind(context, "policyApi", new PolicyApi(templates, templateLoader, consents, validator, clock));
+        NotificationIntake intake = new NotificationIntake(validator,
+                notifications, outbox, consents, clock);
         bind(context, "notificationIntake", intake);
         bind(context, "dispatchPolicy", new DispatchPolicy(windowPolicy, settings.get("window.closed-without-template")));
         bind(context, "cloudApiPayloads", new CloudApiPayloads());
+        bind(context, "templateStore", templates);
+        bind(context, "consentStore", consents);
+        bind(context, "templateLoader", templateLoader);
+        bind(context, "templatePolicy", new TemplatePolicy(templates, consents, settings.get("templates.unknown"),
+                Boolean.parseBoolean(settings.get("optin.required")),
+                Boolean.parseBoolean(settings.get("marketing.block-us"))));
         bind(context, "providerErrors", providerErrors);
         bind(context, "deliveryRecorder", delivery);
         bind(context, "webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
-        bind(context, "webhookEvents", new WebhookEvents(windows, notifications, delivery, clock));
+        bind(context, "webhookEvents", new WebhookEvents(windows, notifications, delivery,
+                new PolicyEvents(templates, consents, notifications, settings.get("marketing.stop-keywords"),
+                        settings.get("marketing.resume-keywords"), clock), clock));
         DropFileStore dropFiles = new DropFileStore(dataSource, clock);
         bind(context, "dropFileStore", dropFiles);
         bind(context, "csvDropReader", new CsvDropReader(settings.get("drop.dir"), dropFiles, clock,
@@ -240,6 +260,15 @@ public class AppConfiguration implements CamelConfiguration {
             // the (stopped) route still needs a well-formed endpoint
             properties.addOverrideProperty("mail.url", "imap://mail.disabled.invalid");
         }
+    }
+
+    /** Loads templates.file into the registry at start; a file that cannot be used stops the start with the reason. */
+    private static void loadTemplates(TemplateLoader loader, String file) throws Exception {
+        if (file.isBlank()) {
+            return;
+        }
+        int loaded = loader.loadFile(java.nio.file.Path.of(file));
+        LOG.info("Loaded {} templates from {}", loaded, file);
     }
 
     /**

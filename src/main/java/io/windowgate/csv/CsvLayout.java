@@ -18,7 +18,8 @@ import io.windowgate.notification.NotificationRequest;
  */
 final class CsvLayout {
 
-    private static final List<String> KNOWN = List.of("id", "to", "text", "template", "language", "category", "send_at");
+    private static final List<String> KNOWN = List.of("id", "to", "text", "template", "language", "category", "send_at",
+            "opt_in");
     private static final Pattern POSITIONAL = Pattern.compile("param(\\d{1,2})");
     private static final String NAMED_PREFIX = "param:";
 
@@ -88,9 +89,21 @@ final class CsvLayout {
                 namedParams.put(name, value);
             }
         });
+        String optIn = value(values, columns.get("opt_in"));
+        NotificationRequest.OptInRequest consent = null;
+        if (optIn != null) {
+            switch (optIn.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "yes", "y", "true", "1" -> consent = new NotificationRequest.OptInRequest(null, "csv",
+                        "opt_in column of a " + source + " file", null);
+                case "no", "n", "false", "0", "" -> { }
+                default -> malformed = (malformed == null ? "" : malformed + "; ") + "opt_in '" + optIn
+                        + "' is not yes/no (also true/false, 1/0)";
+            }
+        }
         return new NotificationRequest(id, value(values, columns.get("to")), value(values, columns.get("text")),
                 value(values, columns.get("template")), value(values, columns.get("language")), params, namedParams,
-                value(values, columns.get("category")), value(values, columns.get("send_at")), source, malformed);
+                value(values, columns.get("category")), value(values, columns.get("send_at")), source, malformed,
+                consent);
     }
 
     /** The value of a column in this row; null when the column is absent, the row is short, or the cell is empty. */

@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 
 import io.windowgate.outbox.Outbox;
+import io.windowgate.store.ConsentStore;
 import io.windowgate.store.NotificationStore;
 
 /**
@@ -33,12 +34,15 @@ public final class NotificationIntake {
     private final NotificationValidator validator;
     private final NotificationStore store;
     private final Outbox outbox;
+    private final ConsentStore consents;
     private final Clock clock;
 
-    public NotificationIntake(NotificationValidator validator, NotificationStore store, Outbox outbox, Clock clock) {
+    public NotificationIntake(NotificationValidator validator, NotificationStore store, Outbox outbox,
+            ConsentStore consents, Clock clock) {
         this.validator = validator;
         this.store = store;
         this.outbox = outbox;
+        this.consents = consents;
         this.clock = clock;
     }
 
@@ -61,6 +65,12 @@ public final class NotificationIntake {
             return new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason(), false);
         }
         Notification n = validation.notification();
+        // an opt-in the source reports is evidence in its own right: recorded even when the notification is a duplicate
+        if (validation.optIn() != null) {
+            NotificationValidator.OptIn optIn = validation.optIn();
+            consents.recordOptIn(n.to(), optIn.scope(), optIn.source(), optIn.evidence(),
+                    optIn.at() == null ? clock.instant() : optIn.at());
+        }
         Status status = n.sendAt() != null && n.sendAt().isAfter(clock.instant()) ? Status.SCHEDULED : Status.QUEUED;
         boolean claimed = claim && status == Status.QUEUED;
         boolean inserted = claimed ? store.insertClaimed(n, outbox.owner(), outbox.leaseUntil()) : store.insert(n, status);

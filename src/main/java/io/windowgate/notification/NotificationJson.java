@@ -108,8 +108,27 @@ public final class NotificationJson {
                 problems.add("template must be an object with name, language and params, not " + describe(template));
             }
         }
+        NotificationRequest.OptInRequest optIn = optIn(node.get("optIn"), source, problems);
         return new NotificationRequest(id, to, text, templateName, templateLanguage, positional, named, category,
-                sendAt, source, problems.isEmpty() ? null : String.join("; ", problems));
+                sendAt, source, problems.isEmpty() ? null : String.join("; ", problems), optIn);
+    }
+
+    /** {@code "optIn": true}, or {@code {"scope", "source", "evidence", "at"}}; null when absent or false. */
+    private static NotificationRequest.OptInRequest optIn(JsonNode value, String source, List<String> problems) {
+        if (value == null || value.isNull() || (value.isBoolean() && !value.asBoolean())) {
+            return null;
+        }
+        if (value.isBoolean()) {
+            return new NotificationRequest.OptInRequest(null, source, null, null);
+        }
+        if (!value.isObject()) {
+            problems.add("optIn must be true or an object {\"scope\", \"source\", \"evidence\", \"at\"}, not "
+                    + describe(value));
+            return null;
+        }
+        String given = string(value, "source", problems);
+        return new NotificationRequest.OptInRequest(string(value, "scope", problems),
+                given == null ? source : given, string(value, "evidence", problems), string(value, "at", problems));
     }
 
     /** A text field; numbers are accepted too (CRMs often export ids and phone numbers as numbers). */

@@ -39,8 +39,16 @@ public final class NotificationValidator {
         this.defaultRegion = region;
     }
 
-    /** The outcome of validation: a notification, or the list of problems (never both). */
-    public record Result(Notification notification, List<String> problems) {
+    /** A checked opt-in: scope ALL or a category, where it was given, the evidence, and when. */
+    public record OptIn(String scope, String source, String evidence, Instant at) {
+    }
+
+    /** The outcome of validation: a notification (and the opt-in it reports), or the list of problems (never both). */
+    public record Result(Notification notification, List<String> problems, OptIn optIn) {
+
+        public Result(Notification notification, List<String> problems) {
+            this(notification, problems, null);
+        }
 
         public boolean valid() {
             return problems.isEmpty();
@@ -72,10 +80,40 @@ public final class NotificationValidator {
             }
         }
         Instant sendAt = checkSendAt(request.sendAt(), problems);
+        OptIn optIn = checkOptIn(request.optIn(), problems);
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
-        return new Result(new Notification(id, to, text, template, category, sendAt, request.source()), List.of());
+        return new Result(new Notification(id, to, text, template, category, sendAt, request.source()), List.of(),
+                optIn);
+    }
+
+    private static OptIn checkOptIn(NotificationRequest.OptInRequest optIn, List<String> problems) {
+        if (optIn == null) {
+            return null;
+        }
+        String scope = "ALL";
+        if (!blank(optIn.scope()) && !"ALL".equalsIgnoreCase(optIn.scope().trim())) {
+            Category category = Category.fromName(optIn.scope()).orElse(null);
+            if (category == null) {
+                problems.add("optIn.scope '" + optIn.scope() + "' is unknown: use ALL, UTILITY, MARKETING or "
+                        + "AUTHENTICATION");
+                return null;
+            }
+            scope = category.name();
+        }
+        Instant at = null;
+        if (!blank(optIn.at())) {
+            try {
+                at = OffsetDateTime.parse(optIn.at().trim()).toInstant();
+            } catch (DateTimeParseException e) {
+                problems.add("optIn.at '" + optIn.at() + "' is not an ISO-8601 instant with a zone, such as "
+                        + "2026-05-01T09:30:00Z");
+                return null;
+            }
+        }
+        return new OptIn(scope, blank(optIn.source()) ? "unknown" : optIn.source().trim(),
+                blank(optIn.evidence()) ? null : optIn.evidence().trim(), at);
     }
 
     private static String checkId(String raw, List<String> problems) {

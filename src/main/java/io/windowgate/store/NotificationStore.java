@@ -120,10 +120,29 @@ public final class NotificationStore {
                 route, code, Jdbc.truncate(title, 200), Jdbc.truncate(details, 1000), clock.instant(), id);
     }
 
-    /** Window closed and no usable template: HELD (or REJECTED) with the reason; only from QUEUED. */
+    /** Why a HELD notification waits. */
+    public enum HoldReason { WINDOW, TEMPLATE }
+
+    /** Window closed and no usable template: HELD until the customer writes in (or REJECTED) with the reason. */
     public void markNotSendable(String id, Status status, String reason) throws SQLException {
+        markNotSendable(id, status, reason, status == Status.HELD ? HoldReason.WINDOW : null);
+    }
+
+    /** Not sendable now: HELD for the given reason, or REJECTED, with the reason in words; only from QUEUED. */
+    public void markNotSendable(String id, Status status, String reason, HoldReason holdReason) throws SQLException {
         update("UPDATE notification SET status = ?, route = NULL, error_details = ?, lease_owner = NULL, "
-                + "updated_at = ? WHERE id = ? AND status = 'QUEUED'", status.name(), Jdbc.truncate(reason, 1000), clock.instant(), id);
+                + "hold_reason = ?, updated_at = ? WHERE id = ? AND status = 'QUEUED'", status.name(),
+                Jdbc.truncate(reason, 1000), holdReason == null ? null : holdReason.name(), clock.instant(), id);
+    }
+
+    /**
+     * A template was unpaused (approved again): its HELD notifications go back into the outbox, oldest first. Returns
+     * how many.
+     */
+    public int releaseHeldForTemplate(String name, String language) throws SQLException {
+        return update("UPDATE notification SET status = 'QUEUED', next_attempt_at = created_at, lease_owner = NULL, "
+                + "hold_reason = NULL, updated_at = ? WHERE status = 'HELD' AND hold_reason = 'TEMPLATE' "
+                + "AND template_name = ? AND template_language = ?", clock.instant(), name, language);
     }
 
     /** Records a provider error that does not end the notification (131047 before a re-route); stays QUEUED. */
@@ -134,12 +153,13 @@ public final class NotificationStore {
     }
 
     /**
-     * Puts the recipient's HELD notifications back into the outbox, due at once and in the order they arrived. Returns
-     * how many were released.
+     * Puts the recipient's notifications HELD for a closed window back into the outbox, due at once and in the order
+     * they arrived. Returns how many were released.
      */
     public int releaseHeld(String recipient) throws SQLException {
         return update("UPDATE notification SET status = 'QUEUED', next_attempt_at = created_at, lease_owner = NULL, "
-                + "updated_at = ? WHERE recipient = ? AND status = 'HELD'", clock.instant(), recipient);
+                + "hold_reason = NULL, updated_at = ? WHERE recipient = ? AND status = 'HELD' "
+                + "AND (hold_reason IS NULL OR hold_reason = 'WINDOW')", clock.instant(), recipient);
     }
 
     /**

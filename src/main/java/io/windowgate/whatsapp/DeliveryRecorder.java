@@ -13,9 +13,14 @@ import io.windowgate.notification.DispatchPolicy.Decision;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
+import io.windowgate.store.ConsentStore;
 import io.windowgate.store.NotificationStore;
+import io.windowgate.store.NotificationStore.HoldReason;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
+import io.windowgate.store.TemplateStore;
+import io.windowgate.template.TemplatePolicy.Action;
+import io.windowgate.template.TemplatePolicy.Verdict;
 import io.windowgate.whatsapp.ProviderErrors.Failure;
 import io.windowgate.whatsapp.SendGate.Admission;
 import org.slf4j.Logger;
@@ -44,18 +49,28 @@ public final class DeliveryRecorder {
         }
     }
 
+    /** Marketing stopped by the user: Meta refuses MARKETING templates to them. */
+    static final int MARKETING_STOPPED = 131050;
+    /** The template is paused for low quality, or disabled for good. */
+    static final int TEMPLATE_PAUSED = 132015;
+    static final int TEMPLATE_DISABLED = 132016;
+
     private final NotificationStore store;
     private final SessionWindowStore windows;
+    private final TemplateStore templates;
+    private final ConsentStore consents;
     private final ProviderErrors errors;
     private final SendGate gate;
     private final RetryPolicy retry;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public DeliveryRecorder(NotificationStore store, SessionWindowStore windows, ProviderErrors errors, SendGate gate,
-            RetryPolicy retry, Clock clock) {
+    public DeliveryRecorder(NotificationStore store, SessionWindowStore windows, TemplateStore templates,
+            ConsentStore consents, ProviderErrors errors, SendGate gate, RetryPolicy retry, Clock clock) {
         this.store = store;
         this.windows = windows;
+        this.templates = templates;
+        this.consents = consents;
         this.errors = errors;
         this.gate = gate;
         this.retry = retry;
@@ -124,11 +139,58 @@ public final class DeliveryRecorder {
                 store.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
             }
             case REROUTE, PERMANENT -> {
-                return failed(n, route, error, "");
+                Status learnt = learnFromRefusal(n, error);
+                return learnt != null ? learnt : failed(n, route, error, "");
             }
             default -> throw new IllegalStateException("unhandled error class " + failure.errorClass());
         }
         return Status.QUEUED;
+    }
+
+    /**
+     * What the provider's refusal teaches about the recipient or the template: 131050 records the recipient's marketing
+     * stop; 132015 marks the template PAUSED and holds the notification until it is unpaused (returns HELD); 132016
+     * marks it DISABLED. Returns null when the notification is to be FAILED as usual.
+     */
+    public Status learnFromRefusal(Notification n, ProviderError error) throws SQLException {
+        if (error.code() == null) {
+            return null;
+        }
+        switch (error.code()) {
+            case MARKETING_STOPPED -> {
+                consents.setMarketing(n.to(), true, "error 131050", clock.instant());
+                LOG.info("Recipient {} stopped marketing messages (error 131050): no more marketing templates to them",
+                        PhoneMask.mask(n.to()));
+            }
+            case TEMPLATE_PAUSED, TEMPLATE_DISABLED -> {
+                if (n.template() == null) {
+                    return null;
+                }
+                boolean paused = error.code() == TEMPLATE_PAUSED;
+                templates.updateStatus(null, n.template().name(), n.template().language(),
+                        paused ? "PAUSED" : "DISABLED", "error " + error.code());
+                if (paused) {
+                    String reason = "template " + n.template().name() + " (" + n.template().language()
+                            + ") is PAUSED by Meta (error 132015): held until it is unpaused";
+                    store.noteError(n.id(), error.code(), error.title(), error.details());
+                    store.markNotSendable(n.id(), Status.HELD, reason, HoldReason.TEMPLATE);
+                    LOG.warn("Notification {}: {}", n.id(), reason);
+                    return Status.HELD;
+                }
+            }
+            default -> { }
+        }
+        return null;
+    }
+
+    /** The template rules refused the send (TemplatePolicy): HELD or REJECTED with the reason. Returns that status. */
+    public Status refused(Notification n, Verdict verdict) throws SQLException {
+        Status status = verdict.action() == Action.HOLD ? Status.HELD : Status.REJECTED;
+        store.markNotSendable(n.id(), status, verdict.reason(),
+                status == Status.HELD ? HoldReason.TEMPLATE : null);
+        LOG.info("Notification {} to {} {} before sending: {}", n.id(), PhoneMask.mask(n.to()), status,
+                verdict.reason());
+        return status;
     }
 
     /**

@@ -8,12 +8,14 @@ import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.NotificationStore.StatusOutcome;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
+import io.windowgate.template.PolicyEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +32,16 @@ public final class WebhookEvents {
     private final SessionWindowStore windows;
     private final NotificationStore notifications;
     private final DeliveryRecorder delivery;
+    private final PolicyEvents policy;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
     public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecorder delivery,
-            Clock clock) {
+            PolicyEvents policy, Clock clock) {
         this.windows = windows;
         this.notifications = notifications;
         this.delivery = delivery;
+        this.policy = policy;
         this.clock = clock;
     }
 
@@ -72,10 +76,25 @@ public final class WebhookEvents {
         int released = 0;
         for (JsonNode entry : root.path("entry")) {
             for (JsonNode change : entry.path("changes")) {
-                if (!"messages".equals(change.path("field").asText())) {
-                    continue;
-                }
                 JsonNode value = change.path("value");
+                switch (change.path("field").asText()) {
+                    case "messages" -> { }
+                    case "message_template_status_update" -> {
+                        released += policy.templateStatus(value);
+                        continue;
+                    }
+                    case "template_category_update" -> {
+                        policy.templateCategory(value);
+                        continue;
+                    }
+                    case "user_preferences" -> {
+                        policy.userPreferences(value);
+                        continue;
+                    }
+                    default -> {
+                        continue;
+                    }
+                }
                 for (JsonNode message : value.path("messages")) {
                     messages++;
                     released += inboundMessage(message);
@@ -106,6 +125,9 @@ public final class WebhookEvents {
             at = now;
         }
         boolean moved = windows.recordInbound(recipient, at, message.path("id").asText(null));
+        if ("text".equals(message.path("type").asText())) {
+            policy.inboundText(recipient, message.path("text").path("body").asText(null), at);
+        }
         int released = moved ? notifications.releaseHeld(recipient) : 0;
         LOG.info("Inbound message from {} at {}: window {}{}", PhoneMask.mask(recipient), at,
                 moved ? "opened or refreshed" : "unchanged (older or repeated message)",
@@ -132,6 +154,15 @@ public final class WebhookEvents {
         JsonNode errors = status.path("errors");
         if (errors.isArray() && !errors.isEmpty()) {
             error = ProviderErrors.fromErrorObject(0, errors.get(0));
+        }
+        if (target == Status.FAILED && error != null && (error.code() != null && (error.code() == 131050
+                || error.code() == 132015 || error.code() == 132016))) {
+            StoredNotification stored = notifications.findForStatus(wamid, callbackId);
+            if (stored != null) {
+                Notification n = stored.notification();
+                policy.refusal(n.to(), n.hasTemplate() ? n.template().name() : null,
+                        n.hasTemplate() ? n.template().language() : null, error.code());
+            }
         }
         if (target == Status.FAILED && error != null && ErrorClass.of(error) != ErrorClass.PERMANENT) {
             if (error.windowClosed()) {

@@ -49,4 +49,12 @@ class HsqldbStoreTest {
             return TestDatabase.hsqldb();
         }
     }
+
+    @Nested
+    class Policy extends PolicyStoresContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
 }

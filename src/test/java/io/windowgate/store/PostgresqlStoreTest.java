@@ -66,4 +66,12 @@ class PostgresqlStoreTest {
             return TestDatabase.postgresql(postgres);
         }
     }
+
+    @Nested
+    class Policy extends PolicyStoresContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
 }

@@ -1,0 +1,111 @@
+package io.windowgate.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.notification.Category;
+import io.windowgate.notification.Status;
+import io.windowgate.store.NotificationStore.HoldReason;
+import io.windowgate.template.TemplateDefinition;
+import org.junit.jupiter.api.Test;
+
+/** The template registry and consent tables (TemplateStore, ConsentStore), and holds for a paused template. */
+abstract class PolicyStoresContract extends StoreTestSupport {
+
+    private TemplateStore templates() {
+        return new TemplateStore(database.dataSource(), clock);
+    }
+
+    private ConsentStore consents() {
+        return new ConsentStore(database.dataSource(), clock);
+    }
+
+    private static TemplateDefinition template(String name, String language, String status, String category)
+            throws Exception {
+        return TemplateDefinition.parse(new ObjectMapper().readTree("{\"name\": \"" + name + "\", \"language\": \""
+                + language + "\", \"status\": \"" + status + "\", \"category\": \"" + category + "\", \"id\": \"id-"
+                + name + "-" + language + "\", \"components\": [{\"type\": \"BODY\", \"text\": \"Hi {{1}}\"}]}"));
+    }
+
+    @Test
+    void templatesAreKeptByNameAndLanguageAndReplacedOnReload() throws Exception {
+        TemplateStore store = templates();
+        store.put(template("order_shipped", "en_US", "APPROVED", "UTILITY"));
+        store.put(template("order_shipped", "de", "PENDING", "UTILITY"));
+        store.put(template("order_shipped", "de", "APPROVED", "MARKETING"));
+
+        assertThat(store.find("order_shipped", "de").status()).isEqualTo("APPROVED");
+        assertThat(store.find("order_shipped", "de").category()).isEqualTo(Category.MARKETING);
+        assertThat(store.languagesOf("order_shipped")).containsExactly("de", "en_US");
+        assertThat(store.find("order_shipped", "fr")).isNull();
+        assertThat(store.list()).hasSize(2);
+    }
+
+    @Test
+    void statusAndCategoryUpdatesFindTheTemplateByMetasIdOrByNameAndLanguage() throws Exception {
+        TemplateStore store = templates();
+        store.put(template("promo", "en_US", "APPROVED", "MARKETING"));
+
+        assertThat(store.updateStatus("id-promo-en_US", null, null, "PAUSED", "LOW_QUALITY")).isNotNull();
+        assertThat(store.find("promo", "en_US").status()).isEqualTo("PAUSED");
+        assertThat(store.find("promo", "en_US").reason()).isEqualTo("LOW_QUALITY");
+        assertThat(store.updateCategory(null, "promo", "en_US", Category.UTILITY)).isTrue();
+        assertThat(store.find("promo", "en_US").category()).isEqualTo(Category.UTILITY);
+
+        assertThat(store.updateStatus("999", "never_loaded", "en_US", "REJECTED", "INVALID_FORMAT")).isNull();
+        TemplateStore.Entry unknown = store.find("never_loaded", "en_US");
+        assertThat(unknown.status()).isEqualTo("REJECTED");
+        assertThat(unknown.definition()).as("only the status is known").isNull();
+        assertThat(store.updateCategory("nope", "nope", "en_US", Category.MARKETING)).isFalse();
+    }
+
+    @Test
+    void anOptInCoversItsScopeOrEverything() throws Exception {
+        ConsentStore store = consents();
+        store.recordOptIn(ALICE, "UTILITY", "crm", "order form", T0);
+        store.recordOptIn(BOB, ConsentStore.ALL, "csv", "opt_in column", T0);
+
+        assertThat(store.hasOptIn(ALICE, Category.UTILITY)).isTrue();
+        assertThat(store.hasOptIn(ALICE, Category.MARKETING)).isFalse();
+        assertThat(store.hasOptIn(BOB, Category.MARKETING)).isTrue();
+        assertThat(store.hasOptIn("+14155550199", Category.UTILITY)).isFalse();
+
+        store.recordOptIn(ALICE, "UTILITY", "api", "newer evidence", T0.plusSeconds(60));
+        store.recordOptIn(ALICE, "UTILITY", "api", "older evidence", T0.minusSeconds(60));
+        assertThat(store.optIns(ALICE)).singleElement().satisfies(o -> {
+            assertThat(o.evidence()).isEqualTo("newer evidence");
+            assertThat(o.optedInAt()).isEqualTo(T0.plusSeconds(60));
+        });
+    }
+
+    @Test
+    void marketingPreferencesFollowTheLatestEventEvenOutOfOrder() throws Exception {
+        ConsentStore store = consents();
+        assertThat(store.marketing(ALICE)).isNull();
+
+        assertThat(store.setMarketing(ALICE, true, "user_preferences webhook", T0)).isTrue();
+        assertThat(store.setMarketing(ALICE, false, "late resume", T0.minusSeconds(10))).as("older event").isFalse();
+        assertThat(store.marketing(ALICE).stopped()).isTrue();
+        assertThat(store.setMarketing(ALICE, false, "keyword START", T0.plus(Duration.ofMinutes(1)))).isTrue();
+        assertThat(store.marketing(ALICE).stopped()).isFalse();
+        assertThat(store.marketing(ALICE).source()).isEqualTo("keyword START");
+    }
+
+    @Test
+    void notificationsHeldForATemplateAreReleasedOnlyByThatTemplateAndNotByTheCustomerWritingIn() throws Exception {
+        notifications.insert(templateOnly("t-1", ALICE), Status.QUEUED);
+        notifications.markNotSendable("t-1", Status.HELD, "template paused", HoldReason.TEMPLATE);
+        notifications.insert(sessionText("w-1", ALICE), Status.QUEUED);
+        notifications.markNotSendable("w-1", Status.HELD, "window closed");
+
+        assertThat(notifications.releaseHeld(ALICE)).as("the window hold only").isEqualTo(1);
+        assertThat(notifications.find("t-1").status()).isEqualTo(Status.HELD);
+        String name = notifications.find("t-1").notification().template().name();
+        String language = notifications.find("t-1").notification().template().language();
+        assertThat(notifications.releaseHeldForTemplate(name, "xx")).isZero();
+        assertThat(notifications.releaseHeldForTemplate(name, language)).isEqualTo(1);
+        assertThat(notifications.find("t-1").status()).isEqualTo(Status.QUEUED);
+    }
+}
