@@ -301,6 +301,19 @@ if [[ $CODE == 401 ]]; then
     pass "(i) the operations API without a token -> HTTP 401"
 else fail "(i) the operations API without a token answered HTTP $CODE, expected 401"; fi
 
+# ------------------------------------------------------------------------------------- (j) template registry
+http POST "$BASE/api/templates" -H 'Authorization: Bearer sandbox' -H 'Content-Type: application/json' \
+    --data-binary '[{"name": "smoke_offer", "language": "en_US", "status": "PAUSED", "category": "MARKETING",
+                     "components": [{"type": "BODY", "text": "Hi {{1}}"}]}]'
+if [[ $CODE == 200 ]] && printf '%s' "$BODY" | grep -q '"loaded" *: *1'; then
+    pass "(j) POST /api/templates loaded a template"
+else fail "(j) POST /api/templates answered HTTP $CODE: $BODY"; fi
+http POST "$BASE/api/notifications" -H 'Authorization: Bearer sandbox' -H 'Content-Type: application/json' \
+    --data-binary '{"id": "smoke-paused", "to": "+447700900123", "template": {"name": "smoke_offer", "language": "en_US", "params": ["Ana"]}}'
+if eventually 15 notification_is smoke-paused HELD; then
+    pass "(j) a notification for the paused template -> HELD"
+else fail "(j) smoke-paused: $(describe)"; fi
+
 # ------------------------------------------------------------------------------------------------- result
 echo
 if ((FAILURES == 0)); then
