@@ -32,11 +32,13 @@ import io.windowgate.ops.StatusView;
 import io.windowgate.sandbox.SandboxProvider;
 import io.windowgate.store.DropFileStore;
 import io.windowgate.store.ConsentStore;
+import io.windowgate.store.CostLedgerStore;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.TemplateStore;
 import io.windowgate.template.PolicyEvents;
 import io.windowgate.template.TemplateLoader;
 import io.windowgate.template.TemplatePolicy;
+import io.windowgate.template.UsageLedger;
 import io.windowgate.store.SendingStateStore;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.SourceStore;
@@ -103,12 +105,15 @@ public class AppConfiguration implements CamelConfiguration {
         ConsentStore consents = new ConsentStore(dataSource, clock);
         TemplateLoader templateLoader = new TemplateLoader(templates);
         loadTemplates(templateLoader, settings.get("templates.file"));
+        UsageLedger usage = new UsageLedger(new CostLedgerStore(dataSource, clock), templates, windows, windowPolicy,
+                () -> context.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class));
+        bind(context, "usageLedger", usage);
         DeliveryRecorder delivery = new DeliveryRecorder(notifications, windows, templates, consents, providerErrors, gate,
                 new DeliveryRecorder.RetryPolicy(settings.getInt("whatsapp.retry.max-redeliveries"),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.initial-delay-ms")),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.max-delay-ms")),
                         settings.getDuration("whatsapp.unknown-outcome-wait"),
-                        settings.getDuration("whatsapp.pause.duration")), clock);
+                        settings.getDuration("whatsapp.pause.duration")), usage, clock);
 
         bind(context, "dataSource", dataSource);
         bind(context, "clock", clock);
@@ -141,7 +146,7 @@ public class AppConfiguration implements CamelConfiguration {
                 settings.get("whatsapp.webhook.verify-token")));
         bind(context, "webhookEvents", new WebhookEvents(windows, notifications, delivery,
                 new PolicyEvents(templates, consents, notifications, settings.get("marketing.stop-keywords"),
-                        settings.get("marketing.resume-keywords"), clock), clock));
+                        settings.get("marketing.resume-keywords"), clock), usage, clock));
         DropFileStore dropFiles = new DropFileStore(dataSource, clock);
         bind(context, "dropFileStore", dropFiles);
         bind(context, "csvDropReader", new CsvDropReader(settings.get("drop.dir"), dropFiles, clock,

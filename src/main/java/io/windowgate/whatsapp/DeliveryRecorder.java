@@ -20,6 +20,7 @@ import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
 import io.windowgate.store.TemplateStore;
 import io.windowgate.template.TemplatePolicy.Action;
+import io.windowgate.template.UsageLedger;
 import io.windowgate.template.TemplatePolicy.Verdict;
 import io.windowgate.whatsapp.ProviderErrors.Failure;
 import io.windowgate.whatsapp.SendGate.Admission;
@@ -62,11 +63,14 @@ public final class DeliveryRecorder {
     private final ProviderErrors errors;
     private final SendGate gate;
     private final RetryPolicy retry;
+    private final UsageLedger usage;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
     public DeliveryRecorder(NotificationStore store, SessionWindowStore windows, TemplateStore templates,
-            ConsentStore consents, ProviderErrors errors, SendGate gate, RetryPolicy retry, Clock clock) {
+            ConsentStore consents, ProviderErrors errors, SendGate gate, RetryPolicy retry, UsageLedger usage,
+            Clock clock) {
+        this.usage = usage;
         this.store = store;
         this.windows = windows;
         this.templates = templates;
@@ -87,6 +91,7 @@ public final class DeliveryRecorder {
             LOG.warn("Notification {}: provider answered 2xx with a body that is not JSON; no wamid stored", n.id());
         }
         store.markSent(n.id(), route, wamid);
+        usage.sent(n, route, wamid);
         LOG.info("Notification {} sent to {} as a {} message (wamid {})", n.id(), PhoneMask.mask(n.to()), route, wamid);
         return Status.SENT;
     }

@@ -16,6 +16,7 @@ import io.windowgate.store.NotificationStore.StatusOutcome;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
 import io.windowgate.template.PolicyEvents;
+import io.windowgate.template.UsageLedger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,11 +34,13 @@ public final class WebhookEvents {
     private final NotificationStore notifications;
     private final DeliveryRecorder delivery;
     private final PolicyEvents policy;
+    private final UsageLedger usage;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
     public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecorder delivery,
-            PolicyEvents policy, Clock clock) {
+            PolicyEvents policy, UsageLedger usage, Clock clock) {
+        this.usage = usage;
         this.windows = windows;
         this.notifications = notifications;
         this.delivery = delivery;
@@ -150,6 +153,8 @@ public final class WebhookEvents {
             LOG.debug("Ignored status '{}' for message {}", status.path("status").asText(), wamid);
             return false;
         }
+        // Meta's billing decision for this message, on whichever status carries it
+        usage.priced(wamid, callbackId, status.get("pricing"));
         ProviderError error = null;
         JsonNode errors = status.path("errors");
         if (errors.isArray() && !errors.isEmpty()) {

@@ -108,4 +108,23 @@ abstract class PolicyStoresContract extends StoreTestSupport {
         assertThat(notifications.releaseHeldForTemplate(name, language)).isEqualTo(1);
         assertThat(notifications.find("t-1").status()).isEqualTo(Status.QUEUED);
     }
+
+    @Test
+    void theCostLedgerKeepsMetasPricingOverTheEstimateAndTotalsPerDay() throws Exception {
+        CostLedgerStore ledger = new CostLedgerStore(database.dataSource(), clock);
+        clock.set(T0);
+        ledger.estimate("wamid.1", "n-1", "marketing", "regular", true);
+        ledger.estimate("wamid.2", "n-2", "utility", "free_customer_service", false);
+        assertThat(ledger.price("wamid.1", "n-1", "marketing", "regular", true, "PMP")).isTrue();
+        assertThat(ledger.price("wamid.1", "n-1", "marketing", "regular", true, "PMP")).as("priced once").isFalse();
+        ledger.estimate("wamid.1", "n-1", "utility", "regular", true); // a late estimate never overrides Meta
+        clock.set(T0.plus(Duration.ofDays(1)));
+        assertThat(ledger.price("wamid.3", "n-3", "authentication", "regular", true, "PMP")).as("no estimate").isTrue();
+
+        java.time.LocalDate day = java.time.LocalDate.of(2026, 3, 10);
+        assertThat(ledger.usage(day, day)).extracting(u -> u.category() + ":" + u.messages() + "/" + u.billable()
+                + "/" + u.estimated()).containsExactly("marketing:1/1/0", "utility:1/0/1");
+        assertThat(ledger.usage(day, day.plusDays(1))).hasSize(3);
+        assertThat(ledger.usage(day.plusDays(2), day.plusDays(3))).isEmpty();
+    }
 }

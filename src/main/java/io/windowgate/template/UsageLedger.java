@@ -1,0 +1,141 @@
+package io.windowgate.template;
+
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.windowgate.notification.Category;
+import io.windowgate.notification.Notification;
+import io.windowgate.notification.SessionWindowPolicy;
+import io.windowgate.ops.OperationsApi.BadRequestException;
+import io.windowgate.store.CostLedgerStore;
+import io.windowgate.store.CostLedgerStore.Usage;
+import io.windowgate.store.SessionWindowStore;
+import io.windowgate.store.TemplateStore;
+import io.windowgate.store.TemplateStore.Entry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What sending costs. At send time an estimate per message (per-message pricing since July 2025: a utility template
+ * inside an open customer service window is free, other templates are billed, a session message is a free service
+ * message); the {@code pricing} of the status webhooks then replaces it with Meta's own decision and counts it in the
+ * Prometheus counter {@code windowgate_messages_priced_total{category, pricing_type, billable}}.
+ */
+public final class UsageLedger {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsageLedger.class);
+    /** The longest period GET /api/usage answers for. */
+    private static final int MAX_DAYS = 366;
+
+    private final CostLedgerStore ledger;
+    private final TemplateStore templates;
+    private final SessionWindowStore windows;
+    private final SessionWindowPolicy windowPolicy;
+    private final Supplier<MeterRegistry> meters;
+
+    public UsageLedger(CostLedgerStore ledger, TemplateStore templates, SessionWindowStore windows,
+            SessionWindowPolicy windowPolicy, Supplier<MeterRegistry> meters) {
+        this.ledger = ledger;
+        this.templates = templates;
+        this.windows = windows;
+        this.windowPolicy = windowPolicy;
+        this.meters = meters;
+    }
+
+    /** The provider accepted a message: record the estimate (a missing wamid leaves nothing to price). */
+    public void sent(Notification n, String route, String wamid) throws SQLException {
+        if (wamid == null) {
+            return;
+        }
+        if (!"template".equals(route)) {
+            ledger.estimate(wamid, n.id(), "service", "free_customer_service", false);
+            return;
+        }
+        Category category = n.category();
+        Entry entry = templates.find(n.template().name(), n.template().language());
+        if (entry != null && entry.category() != null) {
+            category = entry.category();
+        }
+        boolean freeUtility = category != Category.MARKETING && category != Category.AUTHENTICATION
+                && windowPolicy.isOpen(windows.lastInboundAt(n.to()));
+        ledger.estimate(wamid, n.id(), category == null ? "utility" : category.name().toLowerCase(Locale.ROOT),
+                freeUtility ? "free_customer_service" : "regular", !freeUtility);
+    }
+
+    /** A status webhook's {@code pricing} object: Meta's decision for this message. */
+    public void priced(String wamid, String notificationId, JsonNode pricing) throws SQLException {
+        if (pricing == null || !pricing.isObject() || wamid == null) {
+            return;
+        }
+        String category = pricing.path("category").asText("unknown").toLowerCase(Locale.ROOT);
+        String type = pricing.path("type").asText(null);
+        if (type == null) {
+            // older (conversation-based) payloads have no type: only 'billable' says whether it costs
+            type = pricing.path("billable").asBoolean(true) ? "regular" : "free";
+        }
+        boolean billable = pricing.has("billable") ? pricing.path("billable").asBoolean()
+                : !type.startsWith("free");
+        if (ledger.price(wamid, notificationId, category, type, billable, pricing.path("pricing_model").asText(null))) {
+            MeterRegistry registry = meters.get();
+            if (registry != null) {
+                Counter.builder("windowgate.messages.priced")
+                        .description("Messages priced by Meta (status webhook pricing), by category and type")
+                        .tag("category", category).tag("pricing_type", type).tag("billable", Boolean.toString(billable))
+                        .register(registry).increment();
+            }
+            LOG.debug("Message {} priced by Meta: {} {} billable={}", wamid, category, type, billable);
+        }
+    }
+
+    /** GET /api/usage?from=&to= (ISO dates, both included; default: this month so far). */
+    public Map<String, Object> usage(String from, String to) throws BadRequestException, SQLException {
+        LocalDate end = date("to", to, LocalDate.now(java.time.ZoneOffset.UTC));
+        LocalDate start = date("from", from, end.withDayOfMonth(1));
+        if (start.isAfter(end) || start.plusDays(MAX_DAYS).isBefore(end)) {
+            throw new BadRequestException("'from' must not be after 'to', and the period at most " + MAX_DAYS + " days");
+        }
+        List<Map<String, Object>> days = new ArrayList<>();
+        long billable = 0;
+        long messages = 0;
+        for (Usage u : ledger.usage(start, end)) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("day", u.day().toString());
+            row.put("category", u.category());
+            row.put("messages", u.messages());
+            row.put("billable", u.billable());
+            row.put("free", u.free());
+            row.put("estimated", u.estimated());
+            days.add(row);
+            billable += u.billable();
+            messages += u.messages();
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("from", start.toString());
+        answer.put("to", end.toString());
+        answer.put("messages", messages);
+        answer.put("billable", billable);
+        answer.put("days", days);
+        return answer;
+    }
+
+    private static LocalDate date(String name, String value, LocalDate otherwise) throws BadRequestException {
+        if (value == null || value.isBlank()) {
+            return otherwise;
+        }
+        try {
+            return LocalDate.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw new BadRequestException("'" + name + "' must be a date such as 2026-11-01, was '" + value + "'");
+        }
+    }
+}
