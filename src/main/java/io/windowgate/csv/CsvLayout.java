@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.windowgate.notification.NotificationRequest;
+import io.windowgate.notification.NotificationValidator;
 
 /**
  * The columns of a dropped file, read from its header row (SPEC section 4): names are case-insensitive, order is free,
@@ -20,13 +21,20 @@ final class CsvLayout {
 
     private static final List<String> KNOWN = List.of("id", "to", "text", "template", "language", "category", "send_at",
             "opt_in");
-    private static final Pattern POSITIONAL = Pattern.compile("param(\\d{1,2})");
+    private static final Pattern POSITIONAL = Pattern.compile("param(\\d{1,2})(?::(currency|date_time))?");
+    private static final Pattern TYPED_NAMED = Pattern.compile("param:(.+):(currency|date_time)");
     private static final String NAMED_PREFIX = "param:";
+    /** Header and button parameter columns: header_text, header_image, ..., button:N:url, button:N:quick_reply, ... */
+    private static final Pattern TEMPLATE_PART = Pattern.compile(
+            "header_(text|image|video|document|filename)|button:[0-9]:(url|quick_reply|copy_code)");
 
     private final List<String> header;
     private final Map<String, Integer> columns = new HashMap<>();
     private final TreeMap<Integer, Integer> positional = new TreeMap<>();
     private final Map<String, Integer> named = new LinkedHashMap<>();
+    private final Map<String, Integer> parts = new LinkedHashMap<>();
+    /** Typed body parameters: position or name -> currency | date_time. */
+    private final Map<String, String> typed = new LinkedHashMap<>();
 
     CsvLayout(List<String> headerRow) throws UnreadableCsvException {
         this.header = List.copyOf(headerRow);
@@ -39,6 +47,17 @@ final class CsvLayout {
                 previous = columns.put(name, i);
             } else if (p.matches() && Integer.parseInt(p.group(1)) >= 1) {
                 previous = positional.put(Integer.parseInt(p.group(1)), i);
+                if (p.group(2) != null) {
+                    typed.put(p.group(1), p.group(2));
+                }
+            } else if (TEMPLATE_PART.matcher(name).matches()) {
+                previous = parts.put(name, i);
+            } else if (TYPED_NAMED.matcher(name).matches()) {
+                Matcher t = TYPED_NAMED.matcher(raw.toLowerCase(Locale.ROOT));
+                t.matches();
+                String paramName = raw.substring(NAMED_PREFIX.length(), raw.length() - t.group(2).length() - 1).strip();
+                previous = named.put(paramName, i);
+                typed.put(paramName, t.group(2));
             } else if (name.startsWith(NAMED_PREFIX) && name.length() > NAMED_PREFIX.length()) {
                 previous = named.put(raw.substring(NAMED_PREFIX.length()).strip(), i);
             }
@@ -89,6 +108,22 @@ final class CsvLayout {
                 namedParams.put(name, value);
             }
         });
+        Map<String, String> templateParts = new LinkedHashMap<>();
+        parts.forEach((name, column) -> {
+            String value = value(values, column);
+            if (value != null) {
+                templateParts.put(name, value);
+            }
+        });
+        // "USD 10.50" in a param2:currency column: the amount, and the text WhatsApp shows where it cannot format it
+        typed.forEach((param, kind) -> {
+            String value = param.chars().allMatch(Character::isDigit)
+                    ? value(values, positional.get(Integer.parseInt(param))) : value(values, named.get(param));
+            if (value != null) {
+                templateParts.put(NotificationValidator.TYPED_PREFIX + param,
+                        ("currency".equals(kind) ? "currency " + value : "date_time") + "|" + value);
+            }
+        });
         String optIn = value(values, columns.get("opt_in"));
         NotificationRequest.OptInRequest consent = null;
         if (optIn != null) {
@@ -103,7 +138,7 @@ final class CsvLayout {
         return new NotificationRequest(id, value(values, columns.get("to")), value(values, columns.get("text")),
                 value(values, columns.get("template")), value(values, columns.get("language")), params, namedParams,
                 value(values, columns.get("category")), value(values, columns.get("send_at")), source, malformed,
-                consent);
+                consent, templateParts);
     }
 
     /** The value of a column in this row; null when the column is absent, the row is short, or the cell is empty. */

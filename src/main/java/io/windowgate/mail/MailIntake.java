@@ -185,7 +185,7 @@ public final class MailIntake {
             NotificationRequest r = parsed.get(i);
             String id = r.id() != null ? r.id() : parsed.size() == 1 ? idBase : idBase + "-" + (i + 1);
             requests.add(new NotificationRequest(id, r.to(), r.text(), r.templateName(), r.templateLanguage(),
-                    r.positionalParams(), r.namedParams(), r.category(), r.sendAt(), SOURCE, r.malformed(), r.optIn()));
+                    r.positionalParams(), r.namedParams(), r.category(), r.sendAt(), SOURCE, r.malformed(), r.optIn(), r.templateParts()));
         }
         return requests;
     }

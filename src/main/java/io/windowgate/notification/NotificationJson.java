@@ -84,6 +84,7 @@ public final class NotificationJson {
         String templateLanguage = null;
         List<String> positional = List.of();
         Map<String, String> named = Map.of();
+        Map<String, String> parts = new LinkedHashMap<>();
         JsonNode template = node.get("template");
         if (template != null && !template.isNull()) {
             if (template.isObject()) {
@@ -93,24 +94,99 @@ public final class NotificationJson {
                 if (params != null && params.isArray()) {
                     positional = new ArrayList<>();
                     for (JsonNode p : params) {
-                        positional.add(param(p, "template.params[" + positional.size() + "]", problems));
+                        String key = Integer.toString(positional.size() + 1);
+                        positional.add(typedParam(p, key, parts)
+                                ? p.path(p.has("currency") ? "currency" : "date_time").path("fallback_value").asText()
+                                : param(p, "template.params[" + positional.size() + "]", problems));
                     }
                 } else if (params != null && params.isObject()) {
                     named = new LinkedHashMap<>();
                     for (Map.Entry<String, JsonNode> p : params.properties()) {
-                        named.put(p.getKey(), param(p.getValue(), "template.params." + p.getKey(), problems));
+                        JsonNode v = p.getValue();
+                        named.put(p.getKey(), typedParam(v, p.getKey(), parts)
+                                ? v.path(v.has("currency") ? "currency" : "date_time").path("fallback_value").asText()
+                                : param(v, "template.params." + p.getKey(), problems));
                     }
                 } else if (params != null && !params.isNull()) {
                     problems.add("template.params must be a list (positional {{1}}, {{2}}...) or an object (named "
                             + "parameters), not " + describe(params));
                 }
+                templateParts(template, parts, problems);
             } else {
                 problems.add("template must be an object with name, language and params, not " + describe(template));
             }
         }
         NotificationRequest.OptInRequest optIn = optIn(node.get("optIn"), source, problems);
         return new NotificationRequest(id, to, text, templateName, templateLanguage, positional, named, category,
-                sendAt, source, problems.isEmpty() ? null : String.join("; ", problems), optIn);
+                sendAt, source, problems.isEmpty() ? null : String.join("; ", problems), optIn, parts);
+    }
+
+    /**
+     * A currency or date_time body parameter in the Cloud API's own shape: {@code {"currency": {"fallback_value":
+     * "$10.50", "code": "USD", "amount_1000": 10500}}} or {@code {"date_time": {"fallback_value": "May 1, 2026"}}}.
+     * Records it under "typed:KEY" for the validator and returns true; false for anything else (a text parameter).
+     */
+    private static boolean typedParam(JsonNode p, String key, Map<String, String> parts) {
+        if (!p.isObject() || p.size() != 1 || !(p.has("currency") || p.has("date_time"))) {
+            return false;
+        }
+        JsonNode value = p.has("currency") ? p.get("currency") : p.get("date_time");
+        String fallback = value.path("fallback_value").asText("");
+        if (p.has("currency")) {
+            String amount = value.path("amount_1000").canConvertToLong()
+                    ? java.math.BigDecimal.valueOf(value.path("amount_1000").asLong(), 3).toPlainString() : "?";
+            parts.put(NotificationValidator.TYPED_PREFIX + key, "currency " + value.path("code").asText("?") + " "
+                    + amount + "|" + fallback);
+        } else {
+            parts.put(NotificationValidator.TYPED_PREFIX + key, "date_time|" + fallback);
+        }
+        return true;
+    }
+
+    /**
+     * {@code "header": {"type": "image", "link": "https://..."}} (or "video", "document" with an optional "filename",
+     * or {"type": "text", "text": "..."}) and {@code "buttons": [{"index": 0, "type": "url", "text": "ABC"},
+     * {"index": 1, "type": "quick_reply", "payload": "STOP"}, {"index": 0, "type": "copy_code", "code": "SAVE10"}]},
+     * as the same names the CSV columns use.
+     */
+    private static void templateParts(JsonNode template, Map<String, String> parts, List<String> problems) {
+        JsonNode header = template.get("header");
+        if (header != null && !header.isNull()) {
+            String type = header.path("type").asText("").toLowerCase(java.util.Locale.ROOT);
+            String value = "text".equals(type) ? header.path("text").asText(null) : header.path("link").asText(null);
+            if (!header.isObject() || value == null) {
+                problems.add("template.header must be {\"type\": \"image|video|document\", \"link\": \"https://...\"} "
+                        + "or {\"type\": \"text\", \"text\": \"...\"}, not " + describe(header));
+            } else {
+                parts.put("header_" + type, value);
+                if (header.hasNonNull("filename")) {
+                    parts.put("header_filename", header.get("filename").asText());
+                }
+            }
+        }
+        JsonNode buttons = template.get("buttons");
+        if (buttons != null && !buttons.isNull()) {
+            if (!buttons.isArray()) {
+                problems.add("template.buttons must be a list, not " + describe(buttons));
+                return;
+            }
+            for (JsonNode button : buttons) {
+                String type = button.path("type").asText("").toLowerCase(java.util.Locale.ROOT);
+                String value = switch (type) {
+                    case "url" -> button.path("text").asText(null);
+                    case "quick_reply" -> button.path("payload").asText(null);
+                    case "copy_code" -> button.path("code").asText(null);
+                    default -> null;
+                };
+                if (!button.path("index").canConvertToInt() || value == null) {
+                    problems.add("each template button needs an index and a value: {\"index\": 0, \"type\": \"url\", "
+                            + "\"text\": ...}, {\"type\": \"quick_reply\", \"payload\": ...} or {\"type\": "
+                            + "\"copy_code\", \"code\": ...}; not " + describe(button));
+                } else {
+                    parts.put("button:" + button.path("index").asInt() + ":" + type, value);
+                }
+            }
+        }
     }
 
     /** {@code "optIn": true}, or {@code {"scope", "source", "evidence", "at"}}; null when absent or false. */

@@ -26,6 +26,13 @@ public final class NotificationValidator {
     private static final Pattern TEMPLATE_NAME = Pattern.compile("[a-z0-9_]{1,512}");
     private static final Pattern LANGUAGE_CODE = Pattern.compile("[a-z]{2,3}(_[A-Za-z0-9]{2,4})?");
     private static final Pattern PARAM_NAME = Pattern.compile("[a-z][a-z0-9_]*");
+    /**
+     * Template part key of a typed body parameter ("typed:1", "typed:first_name"); its value is "currency USD 10.50|$10.50"
+     * or "date_time|May 1, 2026" (kind, then the fallback text after the bar).
+     */
+    public static final String TYPED_PREFIX = "typed:";
+    private static final Pattern BUTTON_PART = Pattern.compile("button:([0-9]):(url|quick_reply|copy_code)");
+    private static final java.util.Set<String> HEADER_FORMATS = java.util.Set.of("text", "image", "video", "document");
 
     private final PhoneNumberUtil phoneNumbers = PhoneNumberUtil.getInstance();
     private final String defaultRegion;
@@ -207,7 +214,92 @@ public final class NotificationValidator {
                 ok = false;
             }
         }
-        return ok ? new TemplateRef(name, language, positional, named) : null;
+        TemplateRef.Header header = null;
+        List<TemplateRef.Button> buttons = new ArrayList<>();
+        Map<String, TemplateRef.Typed> typed = new LinkedHashMap<>();
+        for (Map.Entry<String, String> part : request.templateParts().entrySet()) {
+            String key = part.getKey().trim().toLowerCase(Locale.ROOT);
+            String value = part.getValue() == null ? "" : part.getValue().trim();
+            if (value.isEmpty() || key.equals("header_filename")) {
+                continue;
+            }
+            if (part.getKey().startsWith(TYPED_PREFIX)) {
+                String param = part.getKey().substring(TYPED_PREFIX.length());
+                boolean exists = param.chars().allMatch(Character::isDigit)
+                        ? Integer.parseInt(param) >= 1 && Integer.parseInt(param) <= positional.size()
+                        : named.containsKey(param);
+                TemplateRef.Typed t = typed(param, value, problems);
+                if (!exists) {
+                    problems.add("template parameter " + param + " has a type but no value");
+                    ok = false;
+                } else if (t == null) {
+                    ok = false;
+                } else {
+                    typed.put(param, t);
+                }
+                continue;
+            }
+            java.util.regex.Matcher button = BUTTON_PART.matcher(key);
+            if (key.startsWith("header_") && HEADER_FORMATS.contains(key.substring(7))) {
+                String format = key.substring(7).toUpperCase(Locale.ROOT);
+                if (header != null) {
+                    problems.add("template '" + name + "' has two header parameters (" + header.format().toLowerCase(
+                            Locale.ROOT) + " and " + format.toLowerCase(Locale.ROOT) + "): a template has one header");
+                    ok = false;
+                } else if (!format.equals("TEXT") && !value.matches("https?://\\S+")) {
+                    problems.add("header_" + key.substring(7) + " must be an http(s) link to the media, was '" + value
+                            + "'");
+                    ok = false;
+                } else {
+                    String filename = format.equals("DOCUMENT") ? request.templateParts().get("header_filename") : null;
+                    header = new TemplateRef.Header(format, value, blank(filename) ? null : filename.trim());
+                }
+            } else if (button.matches()) {
+                buttons.add(new TemplateRef.Button(Integer.parseInt(button.group(1)),
+                        button.group(2).toUpperCase(Locale.ROOT), value));
+            } else {
+                problems.add("'" + part.getKey() + "' is not a template part: use header_text, header_image, "
+                        + "header_video, header_document (with header_filename), or button:N:url, "
+                        + "button:N:quick_reply, button:N:copy_code (N = the button's position from 0)");
+                ok = false;
+            }
+        }
+        buttons.sort(java.util.Comparator.comparingInt(TemplateRef.Button::index));
+        for (int i = 1; i < buttons.size(); i++) {
+            if (buttons.get(i).index() == buttons.get(i - 1).index()) {
+                problems.add("template '" + name + "' has two parameters for button " + buttons.get(i).index());
+                ok = false;
+            }
+        }
+        return ok ? new TemplateRef(name, language, positional, named, header, buttons, typed) : null;
+    }
+
+    /**
+     * A typed body parameter as the sources hand it over (see {@link #TYPED_PREFIX}): "currency CODE AMOUNT|fallback"
+     * or "date_time|fallback". Null, with the problem, when it is not usable.
+     */
+    private static TemplateRef.Typed typed(String param, String value, List<String> problems) {
+        String[] kindAndFallback = value.split("\\|", 2);
+        String fallback = kindAndFallback.length > 1 ? kindAndFallback[1].trim() : "";
+        if (fallback.isEmpty()) {
+            problems.add("template parameter " + param + " needs a fallback text");
+            return null;
+        }
+        String[] kind = kindAndFallback[0].trim().split("\\s+");
+        if (kind[0].equals("date_time")) {
+            return new TemplateRef.Typed("date_time", fallback, null, null);
+        }
+        if (kind[0].equals("currency") && kind.length == 3 && kind[1].matches("[A-Z]{3}")) {
+            try {
+                long amount1000 = new java.math.BigDecimal(kind[2]).movePointRight(3).longValueExact();
+                return new TemplateRef.Typed("currency", fallback, kind[1], amount1000);
+            } catch (ArithmeticException | NumberFormatException e) {
+                // reported below
+            }
+        }
+        problems.add("template parameter " + param + " is not a currency such as 'USD 10.50' (an ISO 4217 code and an "
+                + "amount) nor a date_time");
+        return null;
     }
 
     private static Instant checkSendAt(String raw, List<String> problems) {

@@ -32,7 +32,7 @@ public final class NotificationStore {
 
     private static final String COLUMNS = "id, recipient, body_text, template_name, template_language, template_params, "
             + "category, send_at, source, status, route, wamid, attempts, error_code, error_title, error_details, "
-            + "created_at, updated_at, next_attempt_at, lease_owner, outcome_unknown_since, retries";
+            + "created_at, updated_at, next_attempt_at, lease_owner, outcome_unknown_since, retries, template_parts";
     private static final TypeReference<List<String>> LIST = new TypeReference<>() { };
     private static final TypeReference<LinkedHashMap<String, String>> MAP = new TypeReference<>() { };
 
@@ -66,10 +66,10 @@ public final class NotificationStore {
         TemplateRef t = n.template();
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("INSERT INTO notification (" + COLUMNS + ") "
-                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0)")) {
+                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?)")) {
             Jdbc.bind(s, n.id(), n.to(), n.text(), t == null ? null : t.name(), t == null ? null : t.language(),
                     t == null ? null : paramsJson(t), n.category() == null ? null : n.category().name(), n.sendAt(),
-                    n.source(), status.name(), now, now, nextAttemptAt, leaseOwner);
+                    n.source(), status.name(), now, now, nextAttemptAt, leaseOwner, t == null ? null : partsJson(t));
             s.executeUpdate();
             return true;
         } catch (SQLException e) {
@@ -396,7 +396,8 @@ public final class NotificationStore {
     private StoredNotification read(ResultSet rs) throws SQLException {
         String templateName = rs.getString("template_name");
         TemplateRef template = templateName == null ? null
-                : templateFrom(templateName, rs.getString("template_language"), rs.getString("template_params"));
+                : templateFrom(templateName, rs.getString("template_language"), rs.getString("template_params"),
+                        rs.getString("template_parts"));
         String category = rs.getString("category");
         Notification n = new Notification(rs.getString("id"), rs.getString("recipient"), rs.getString("body_text"),
                 template, category == null ? null : Category.valueOf(category), Jdbc.instant(rs, "send_at"),
@@ -417,12 +418,33 @@ public final class NotificationStore {
         }
     }
 
-    private TemplateRef templateFrom(String name, String language, String params) {
+    /** The header and button parameters as JSON, or null when there are none. */
+    private String partsJson(TemplateRef t) {
+        if (t.header() == null && t.buttons().isEmpty() && t.typedParams().isEmpty()) {
+            return null;
+        }
         try {
+            return json.writeValueAsString(new Parts(t.header(), t.buttons(), t.typedParams()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise template parts", e);
+        }
+    }
+
+    /** The stored form of a template's header and button parameters. */
+    private record Parts(TemplateRef.Header header, List<TemplateRef.Button> buttons,
+            Map<String, TemplateRef.Typed> typed) {
+    }
+
+    private TemplateRef templateFrom(String name, String language, String params, String partsJson) {
+        try {
+            Parts parts = partsJson == null ? new Parts(null, List.of(), Map.of())
+                    : json.readValue(partsJson, Parts.class);
             if (params == null || params.startsWith("[")) {
-                return new TemplateRef(name, language, params == null ? List.of() : json.readValue(params, LIST), Map.of());
+                return new TemplateRef(name, language, params == null ? List.of() : json.readValue(params, LIST),
+                        Map.of(), parts.header(), parts.buttons(), parts.typed());
             }
-            return new TemplateRef(name, language, List.of(), json.readValue(params, MAP));
+            return new TemplateRef(name, language, List.of(), json.readValue(params, MAP), parts.header(),
+                    parts.buttons(), parts.typed());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored template parameters of template " + name + " are not JSON", e);
         }

@@ -141,11 +141,25 @@ public final class TemplatePolicy {
             }
         }
         if (t.needsHeaderParam()) {
-            return label + " needs a " + t.headerFormat() + " header parameter, which this notification does not give";
+            String format = t.headerFormat();
+            if (ref.header() == null || !ref.header().format().equals(format)) {
+                return label + " needs a " + format + " header parameter (header_" + format.toLowerCase(Locale.ROOT)
+                        + "), " + (ref.header() == null ? "none was given" : "got " + ref.header().format());
+            }
+        } else if (ref.header() != null) {
+            return label + " takes no header parameter, got " + ref.header().format();
         }
-        if (!t.buttonsNeedingParams().isEmpty()) {
-            return label + " needs parameters for its buttons " + t.buttonsNeedingParams()
-                    + ", which this notification does not give";
+        Set<String> needed = new TreeSet<>(t.buttonsNeedingParams());
+        for (TemplateRef.Button button : ref.buttons()) {
+            String key = button.index() + ":" + button.type();
+            if (!needed.remove(key) && !"QUICK_REPLY".equals(button.type())) {
+                return label + " takes no " + button.type() + " parameter for button " + button.index()
+                        + " (its buttons with parameters: " + t.buttonsNeedingParams() + ")";
+            }
+        }
+        if (!needed.isEmpty()) {
+            return label + " needs parameters for its buttons " + needed + " (button:N:url, button:N:copy_code), "
+                    + "none was given";
         }
         return null;
     }

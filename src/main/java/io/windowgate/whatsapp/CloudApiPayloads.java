@@ -36,17 +36,60 @@ public final class CloudApiPayloads {
         ObjectNode template = body.putObject("template");
         template.put("name", t.name());
         template.putObject("language").put("code", t.language());
-        if (t.hasParams()) {
-            ObjectNode component = template.putArray("components").addObject();
-            component.put("type", "body");
-            ArrayNode parameters = component.putArray("parameters");
-            t.positionalParams().forEach(value -> parameters.addObject().put("type", "text").put("text", value));
-            for (Map.Entry<String, String> param : t.namedParams().entrySet()) {
-                parameters.addObject().put("type", "text").put("parameter_name", param.getKey())
-                        .put("text", param.getValue());
+        ArrayNode components = json.createArrayNode();
+        if (t.header() != null) {
+            ObjectNode parameter = components.addObject().put("type", "header").putArray("parameters").addObject();
+            String type = t.header().format().toLowerCase(java.util.Locale.ROOT);
+            parameter.put("type", type);
+            if ("text".equals(type)) {
+                parameter.put("text", t.header().value());
+            } else {
+                ObjectNode media = parameter.putObject(type).put("link", t.header().value());
+                if (t.header().filename() != null) {
+                    media.put("filename", t.header().filename());
+                }
             }
         }
+        if (t.hasParams()) {
+            ObjectNode component = components.addObject();
+            component.put("type", "body");
+            ArrayNode parameters = component.putArray("parameters");
+            for (int i = 0; i < t.positionalParams().size(); i++) {
+                bodyParameter(parameters.addObject(), t.positionalParams().get(i), t.typedParams().get(Integer.toString(i + 1)));
+            }
+            for (Map.Entry<String, String> param : t.namedParams().entrySet()) {
+                ObjectNode parameter = parameters.addObject();
+                bodyParameter(parameter, param.getValue(), t.typedParams().get(param.getKey()));
+                parameter.put("parameter_name", param.getKey());
+            }
+        }
+        for (TemplateRef.Button button : t.buttons()) {
+            ObjectNode component = components.addObject().put("type", "button")
+                    .put("sub_type", button.type().toLowerCase(java.util.Locale.ROOT))
+                    .put("index", Integer.toString(button.index()));
+            ObjectNode parameter = component.putArray("parameters").addObject();
+            switch (button.type()) {
+                case "QUICK_REPLY" -> parameter.put("type", "payload").put("payload", button.value());
+                case "COPY_CODE" -> parameter.put("type", "coupon_code").put("coupon_code", button.value());
+                default -> parameter.put("type", "text").put("text", button.value());
+            }
+        }
+        if (!components.isEmpty()) {
+            template.set("components", components);
+        }
         return body.toString();
+    }
+
+    /** A text, currency or date_time body parameter. */
+    private static void bodyParameter(ObjectNode parameter, String text, TemplateRef.Typed typed) {
+        if (typed == null) {
+            parameter.put("type", "text").put("text", text);
+        } else if ("currency".equals(typed.type())) {
+            parameter.put("type", "currency").putObject("currency").put("fallback_value", typed.fallback())
+                    .put("code", typed.code()).put("amount_1000", typed.amount1000());
+        } else {
+            parameter.put("type", "date_time").putObject("date_time").put("fallback_value", typed.fallback());
+        }
     }
 
     private ObjectNode envelope(Notification n, String type) {

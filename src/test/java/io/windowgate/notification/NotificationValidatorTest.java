@@ -293,4 +293,31 @@ class NotificationValidatorTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("default-region");
     }
+
+    @Test
+    void headerAndButtonPartsBecomeTemplateParametersOrClearProblems() {
+        NotificationValidator v = new NotificationValidator("US");
+        java.util.Map<String, String> parts = new java.util.LinkedHashMap<>();
+        parts.put("header_image", "https://cdn.example/p.jpg");
+        parts.put("button:1:quick_reply", "STOP");
+        parts.put("button:0:url", "abc");
+        NotificationValidator.Result ok = v.validate(new NotificationRequest("t-1", "+14155550123", null, "promo", "en",
+                null, null, null, null, "crm", null, null, parts));
+        assertThat(ok.valid()).as(ok.reason()).isTrue();
+        TemplateRef t = ok.notification().template();
+        assertThat(t.header()).isEqualTo(new TemplateRef.Header("IMAGE", "https://cdn.example/p.jpg", null));
+        assertThat(t.buttons()).extracting(TemplateRef.Button::index).containsExactly(0, 1);
+
+        java.util.Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("header_image", "https://cdn.example/p.jpg");
+        bad.put("header_text", "two headers");
+        bad.put("button:7:call", "x");
+        NotificationValidator.Result refused = v.validate(new NotificationRequest("t-2", "+14155550123", null, "promo",
+                "en", null, null, null, null, "crm", null, null, bad));
+        assertThat(refused.valid()).isFalse();
+        assertThat(refused.reason()).contains("two header parameters").contains("'button:7:call' is not a template part");
+        NotificationValidator.Result notALink = v.validate(new NotificationRequest("t-3", "+14155550123", null, "promo",
+                "en", null, null, null, null, "crm", null, null, Map.of("header_video", "video.mp4")));
+        assertThat(notALink.reason()).contains("header_video must be an http(s) link");
+    }
 }

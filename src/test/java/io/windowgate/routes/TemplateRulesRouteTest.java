@@ -209,6 +209,69 @@ class TemplateRulesRouteTest extends RouteTestSupport {
         awaitStatus("gb", Status.SENT);
     }
 
+    @Test
+    void headerAndButtonParametersFromCsvAndCrmReachTheProviderInTheCloudApiShape() throws Exception {
+        drop("passes.csv", "id,to,template,language,param1,header_document,header_filename,button:0:url\n"
+                + "pass-csv,+447700900123,boarding_pass,en_US,LH400,https://air.example/p/1.pdf,pass.pdf,LH400-ANA\n"
+                + "pass-image,+447700900124,boarding_pass,en_US,LH400,,,LH400-BO\n");
+        push("[{\"id\": \"pass-crm\", \"to\": \"+447700900125\", \"template\": {\"name\": \"boarding_pass\", "
+                + "\"language\": \"en_US\", \"params\": [\"LH401\"], \"header\": {\"type\": \"document\", "
+                + "\"link\": \"https://air.example/p/2.pdf\"}, \"buttons\": [{\"index\": 0, \"type\": \"url\", "
+                + "\"text\": \"LH401-CY\"}]}}, {\"id\": \"pass-wrong\", \"to\": \"+447700900126\", \"template\": "
+                + "{\"name\": \"boarding_pass\", \"language\": \"en_US\", \"params\": [\"LH402\"], \"header\": "
+                + "{\"type\": \"image\", \"link\": \"https://air.example/p.jpg\"}, \"buttons\": [{\"index\": 0, "
+                + "\"type\": \"url\", \"text\": \"X\"}]}}]");
+
+        awaitStatus("pass-csv", Status.SENT);
+        awaitStatus("pass-crm", Status.SENT);
+        JsonNode csv = sentTo(TEMPLATE_PATH).stream()
+                .filter(b -> b.path("biz_opaque_callback_data").asText().equals("pass-csv")).findFirst().orElseThrow();
+        assertThat(csv.at("/template/components/0/parameters/0/document/link").asText())
+                .isEqualTo("https://air.example/p/1.pdf");
+        assertThat(csv.at("/template/components/0/parameters/0/document/filename").asText()).isEqualTo("pass.pdf");
+        assertThat(csv.at("/template/components/2/sub_type").asText()).isEqualTo("url");
+        assertThat(csv.at("/template/components/2/parameters/0/text").asText()).isEqualTo("LH400-ANA");
+        JsonNode crm = sentTo(TEMPLATE_PATH).stream()
+                .filter(b -> b.path("biz_opaque_callback_data").asText().equals("pass-crm")).findFirst().orElseThrow();
+        assertThat(crm.at("/template/components/0/parameters/0/document/link").asText())
+                .as("stored in the outbox and read back").isEqualTo("https://air.example/p/2.pdf");
+        assertThat(crm.at("/template/components/2/parameters/0/text").asText()).isEqualTo("LH401-CY");
+
+        awaitStatus("pass-image", Status.REJECTED);
+        assertThat(reason("pass-image")).contains("needs a DOCUMENT header parameter (header_document), none was given");
+        awaitStatus("pass-wrong", Status.REJECTED);
+        assertThat(reason("pass-wrong")).contains("got IMAGE");
+        assertThat(sendsOf("pass-image") + sendsOf("pass-wrong")).isZero();
+    }
+
+    @Test
+    void currencyAndDateTimeBodyParametersFromCsvAndCrm() throws Exception {
+        drop("typed.csv", "id,to,template,language,param1:currency,param2:date_time\n"
+                + "typed-csv,+447700900123,order_shipped,en_US,EUR 10.50,\"Tuesday, May 5\"\n"
+                + "typed-bad,+447700900124,order_shipped,en_US,ten euros,Tuesday\n");
+        push("[{\"id\": \"typed-crm\", \"to\": \"+447700900125\", \"template\": {\"name\": \"order_shipped\", "
+                + "\"language\": \"en_US\", \"params\": [{\"currency\": {\"fallback_value\": \"$10.50\", "
+                + "\"code\": \"USD\", \"amount_1000\": 10500}}, {\"date_time\": {\"fallback_value\": \"May 1\"}}]}}]");
+
+        awaitStatus("typed-csv", Status.SENT);
+        awaitStatus("typed-crm", Status.SENT);
+        JsonNode csv = sentTo(TEMPLATE_PATH).stream()
+                .filter(b -> b.path("biz_opaque_callback_data").asText().equals("typed-csv")).findFirst().orElseThrow();
+        assertThat(csv.at("/template/components/0/parameters/0").toString()).isEqualTo("{\"type\":\"currency\","
+                + "\"currency\":{\"fallback_value\":\"EUR 10.50\",\"code\":\"EUR\",\"amount_1000\":10500}}");
+        assertThat(csv.at("/template/components/0/parameters/1").toString())
+                .isEqualTo("{\"type\":\"date_time\",\"date_time\":{\"fallback_value\":\"Tuesday, May 5\"}}");
+        JsonNode crm = sentTo(TEMPLATE_PATH).stream()
+                .filter(b -> b.path("biz_opaque_callback_data").asText().equals("typed-crm")).findFirst().orElseThrow();
+        assertThat(crm.at("/template/components/0/parameters/0/currency/amount_1000").asLong()).isEqualTo(10500);
+        assertThat(crm.at("/template/components/0/parameters/0/currency/fallback_value").asText()).isEqualTo("$10.50");
+        assertThat(crm.at("/template/components/0/parameters/1/date_time/fallback_value").asText()).isEqualTo("May 1");
+
+        await().atMost(WAIT).until(() -> java.nio.file.Files.exists(dropDir.resolve(".done/typed.csv.rejected.csv")));
+        assertThat(java.nio.file.Files.readString(dropDir.resolve(".done/typed.csv.rejected.csv")))
+                .contains("typed-bad").contains("not a currency such as 'USD 10.50'");
+    }
+
     private byte[] textMessage(String from, String text) {
         return change("messages", "{\"messaging_product\": \"whatsapp\", \"metadata\": {\"phone_number_id\": \"123\"},"
                 + " \"contacts\": [{\"wa_id\": \"" + from + "\", \"profile\": {\"name\": \"C\"}}], \"messages\": [{\"from\": \""

@@ -76,6 +76,27 @@ class CloudApiPayloadsTest {
     }
 
     @Test
+    void headerAndButtonParametersMatchTheCloudApiFormat() throws IOException {
+        Notification n = templated("crm-000200", new TemplateRef("boarding_pass", "en_US", List.of("LH400"), null,
+                new TemplateRef.Header("DOCUMENT", "https://air.example/p/LH400.pdf", "boarding-pass.pdf"),
+                List.of(new TemplateRef.Button(0, "URL", "LH400-ANA"), new TemplateRef.Button(1, "QUICK_REPLY", "SEAT"),
+                        new TemplateRef.Button(2, "COPY_CODE", "LOUNGE5"))));
+        assertThat(json.readTree(payloads.templateMessage(n))).isEqualTo(fixture("template-header-buttons.json"));
+    }
+
+    @Test
+    void aTextOrImageHeaderHasItsOwnParameterShape() throws IOException {
+        JsonNode text = json.readTree(payloads.templateMessage(templated("t", new TemplateRef("x", "en", null, null,
+                new TemplateRef.Header("TEXT", "Order 42", null), null))));
+        assertThat(text.at("/template/components/0/parameters/0").toString())
+                .isEqualTo("{\"type\":\"text\",\"text\":\"Order 42\"}");
+        JsonNode image = json.readTree(payloads.templateMessage(templated("i", new TemplateRef("x", "en", null, null,
+                new TemplateRef.Header("IMAGE", "https://cdn.example/p.jpg", null), null))));
+        assertThat(image.at("/template/components/0/parameters/0").toString())
+                .isEqualTo("{\"type\":\"image\",\"image\":{\"link\":\"https://cdn.example/p.jpg\"}}");
+    }
+
+    @Test
     void positionalTemplateMatchesTheGoldenFile() throws IOException {
         Notification n = templated("crm-000124",
                 new TemplateRef("order_shipped", "en_US", List.of("123", "Tuesday"), null));
