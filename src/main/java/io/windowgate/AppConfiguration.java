@@ -105,10 +105,12 @@ public class AppConfiguration implements CamelConfiguration {
         ConsentStore consents = new ConsentStore(dataSource, clock);
         TemplateLoader templateLoader = new TemplateLoader(templates);
         loadTemplates(templateLoader, settings.get("templates.file"));
-        UsageLedger usage = new UsageLedger(new CostLedgerStore(dataSource, clock), templates, windows, windowPolicy,
+        UsageLedger usage = new UsageLedger(new CostLedgerStore(dataSource, clock), windowPolicy,
                 () -> context.getRegistry().findSingleByType(io.micrometer.core.instrument.MeterRegistry.class));
         bind(context, "usageLedger", usage);
-        DeliveryRecorder delivery = new DeliveryRecorder(notifications, windows, templates, consents, providerErrors, gate,
+        PolicyEvents policyEvents = new PolicyEvents(templates, consents, notifications,
+                settings.get("marketing.stop-keywords"), settings.get("marketing.resume-keywords"), clock);
+        DeliveryRecorder delivery = new DeliveryRecorder(notifications, windows, policyEvents, providerErrors, gate,
                 new DeliveryRecorder.RetryPolicy(settings.getInt("whatsapp.retry.max-redeliveries"),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.initial-delay-ms")),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.max-delay-ms")),
@@ -144,9 +146,7 @@ public class AppConfiguration implements CamelConfiguration {
         bind(context, "deliveryRecorder", delivery);
         bind(context, "webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
-        bind(context, "webhookEvents", new WebhookEvents(windows, notifications, delivery,
-                new PolicyEvents(templates, consents, notifications, settings.get("marketing.stop-keywords"),
-                        settings.get("marketing.resume-keywords"), clock), usage, clock));
+        bind(context, "webhookEvents", new WebhookEvents(windows, notifications, delivery, policyEvents, usage, clock));
         DropFileStore dropFiles = new DropFileStore(dataSource, clock);
         bind(context, "dropFileStore", dropFiles);
         bind(context, "csvDropReader", new CsvDropReader(settings.get("drop.dir"), dropFiles, clock,

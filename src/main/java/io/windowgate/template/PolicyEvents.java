@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
 public final class PolicyEvents {
 
     private static final Logger LOG = LoggerFactory.getLogger(PolicyEvents.class);
+    /** Marketing stopped by the user: Meta refuses MARKETING templates to them. */
+    public static final int MARKETING_STOPPED = 131050;
+    /** The template is paused for low quality, or disabled for good. */
+    public static final int TEMPLATE_PAUSED = 132015;
+    public static final int TEMPLATE_DISABLED = 132016;
     /** Status events after which a template can be sent again. */
     private static final Set<String> SENDABLE_AGAIN = Set.of("APPROVED", "REINSTATED", "UNPAUSED", "UNARCHIVED",
             "UNLOCKED", "FLAGGED");
@@ -120,17 +125,25 @@ public final class PolicyEvents {
         }
     }
 
-    /** A failed status that teaches something: 131050 (marketing stopped), 132015/132016 (template paused/disabled). */
+    /** Whether a refusal with this code teaches something about the recipient or the template. */
+    public static boolean teaches(Integer code) {
+        return code != null && (code == MARKETING_STOPPED || code == TEMPLATE_PAUSED || code == TEMPLATE_DISABLED);
+    }
+
+    /**
+     * A refusal (an error answer or a failed status) that teaches something: 131050 (the recipient stopped marketing),
+     * 132015/132016 (the template is paused/disabled).
+     */
     public void refusal(String recipient, String templateName, String templateLanguage, Integer code)
             throws SQLException {
-        if (code == null) {
+        if (!teaches(code)) {
             return;
         }
-        if (code == 131050 && recipient != null) {
+        if (code == MARKETING_STOPPED && recipient != null) {
             marketing(recipient, true, "error 131050", clock.instant());
-        } else if ((code == 132015 || code == 132016) && templateName != null && templateLanguage != null) {
-            templates.updateStatus(null, templateName, templateLanguage, code == 132015 ? "PAUSED" : "DISABLED",
-                    "error " + code);
+        } else if (code != MARKETING_STOPPED && templateName != null && templateLanguage != null) {
+            templates.updateStatus(null, templateName, templateLanguage,
+                    code == TEMPLATE_PAUSED ? "PAUSED" : "DISABLED", "error " + code);
         }
     }
 

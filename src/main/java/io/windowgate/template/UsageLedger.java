@@ -1,6 +1,7 @@
 package io.windowgate.template;
 
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -19,9 +20,6 @@ import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.ops.OperationsApi.BadRequestException;
 import io.windowgate.store.CostLedgerStore;
 import io.windowgate.store.CostLedgerStore.Usage;
-import io.windowgate.store.SessionWindowStore;
-import io.windowgate.store.TemplateStore;
-import io.windowgate.store.TemplateStore.Entry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,22 +36,21 @@ public final class UsageLedger {
     private static final int MAX_DAYS = 366;
 
     private final CostLedgerStore ledger;
-    private final TemplateStore templates;
-    private final SessionWindowStore windows;
     private final SessionWindowPolicy windowPolicy;
     private final Supplier<MeterRegistry> meters;
 
-    public UsageLedger(CostLedgerStore ledger, TemplateStore templates, SessionWindowStore windows,
-            SessionWindowPolicy windowPolicy, Supplier<MeterRegistry> meters) {
+    public UsageLedger(CostLedgerStore ledger, SessionWindowPolicy windowPolicy, Supplier<MeterRegistry> meters) {
         this.ledger = ledger;
-        this.templates = templates;
-        this.windows = windows;
         this.windowPolicy = windowPolicy;
         this.meters = meters;
     }
 
-    /** The provider accepted a message: record the estimate (a missing wamid leaves nothing to price). */
-    public void sent(Notification n, String route, String wamid) throws SQLException {
+    /**
+     * The provider accepted a message: record the estimate (a missing wamid leaves nothing to price). The recipient's
+     * last inbound message and the template's category (the registry's, as TemplatePolicy decided) come from dispatch.
+     */
+    public void sent(Notification n, String route, String wamid, Instant lastInboundAt, Category category)
+            throws SQLException {
         if (wamid == null) {
             return;
         }
@@ -61,13 +58,8 @@ public final class UsageLedger {
             ledger.estimate(wamid, n.id(), "service", "free_customer_service", false);
             return;
         }
-        Category category = n.category();
-        Entry entry = templates.find(n.template().name(), n.template().language());
-        if (entry != null && entry.category() != null) {
-            category = entry.category();
-        }
         boolean freeUtility = category != Category.MARKETING && category != Category.AUTHENTICATION
-                && windowPolicy.isOpen(windows.lastInboundAt(n.to()));
+                && windowPolicy.isOpen(lastInboundAt);
         ledger.estimate(wamid, n.id(), category == null ? "utility" : category.name().toLowerCase(Locale.ROOT),
                 freeUtility ? "free_customer_service" : "regular", !freeUtility);
     }

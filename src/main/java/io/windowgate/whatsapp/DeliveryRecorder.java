@@ -9,16 +9,16 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.notification.Category;
 import io.windowgate.notification.DispatchPolicy.Decision;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
-import io.windowgate.store.ConsentStore;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.NotificationStore.HoldReason;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
-import io.windowgate.store.TemplateStore;
+import io.windowgate.template.PolicyEvents;
 import io.windowgate.template.TemplatePolicy.Action;
 import io.windowgate.template.UsageLedger;
 import io.windowgate.template.TemplatePolicy.Verdict;
@@ -50,16 +50,9 @@ public final class DeliveryRecorder {
         }
     }
 
-    /** Marketing stopped by the user: Meta refuses MARKETING templates to them. */
-    static final int MARKETING_STOPPED = 131050;
-    /** The template is paused for low quality, or disabled for good. */
-    static final int TEMPLATE_PAUSED = 132015;
-    static final int TEMPLATE_DISABLED = 132016;
-
     private final NotificationStore store;
     private final SessionWindowStore windows;
-    private final TemplateStore templates;
-    private final ConsentStore consents;
+    private final PolicyEvents policy;
     private final ProviderErrors errors;
     private final SendGate gate;
     private final RetryPolicy retry;
@@ -67,22 +60,24 @@ public final class DeliveryRecorder {
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public DeliveryRecorder(NotificationStore store, SessionWindowStore windows, TemplateStore templates,
-            ConsentStore consents, ProviderErrors errors, SendGate gate, RetryPolicy retry, UsageLedger usage,
-            Clock clock) {
+    public DeliveryRecorder(NotificationStore store, SessionWindowStore windows, PolicyEvents policy,
+            ProviderErrors errors, SendGate gate, RetryPolicy retry, UsageLedger usage, Clock clock) {
         this.usage = usage;
         this.store = store;
         this.windows = windows;
-        this.templates = templates;
-        this.consents = consents;
+        this.policy = policy;
         this.errors = errors;
         this.gate = gate;
         this.retry = retry;
         this.clock = clock;
     }
 
-    /** The provider accepted the message; stores the wamid from {@code messages[0].id}. Returns SENT. */
-    public Status sent(Notification n, String route, String responseBody) throws SQLException {
+    /**
+     * The provider accepted the message; stores the wamid from {@code messages[0].id} and the cost estimate, from the
+     * window and category dispatch already looked up (the category is null for a session message). Returns SENT.
+     */
+    public Status sent(Notification n, String route, String responseBody, Instant lastInboundAt, Category category)
+            throws SQLException {
         String wamid = null;
         try {
             JsonNode answer = json.readTree(responseBody == null ? "" : responseBody);
@@ -91,7 +86,7 @@ public final class DeliveryRecorder {
             LOG.warn("Notification {}: provider answered 2xx with a body that is not JSON; no wamid stored", n.id());
         }
         store.markSent(n.id(), route, wamid);
-        usage.sent(n, route, wamid);
+        usage.sent(n, route, wamid, lastInboundAt, category);
         LOG.info("Notification {} sent to {} as a {} message (wamid {})", n.id(), PhoneMask.mask(n.to()), route, wamid);
         return Status.SENT;
     }
@@ -153,39 +148,22 @@ public final class DeliveryRecorder {
     }
 
     /**
-     * What the provider's refusal teaches about the recipient or the template: 131050 records the recipient's marketing
-     * stop; 132015 marks the template PAUSED and holds the notification until it is unpaused (returns HELD); 132016
-     * marks it DISABLED. Returns null when the notification is to be FAILED as usual.
+     * What the provider's refusal teaches (PolicyEvents: 131050 stops marketing to the recipient, 132015/132016 mark
+     * the template PAUSED/DISABLED). A paused template also holds the notification until it is unpaused: returns HELD.
+     * Returns null when the notification is to be FAILED as usual.
      */
     public Status learnFromRefusal(Notification n, ProviderError error) throws SQLException {
-        if (error.code() == null) {
+        policy.refusal(n.to(), n.hasTemplate() ? n.template().name() : null,
+                n.hasTemplate() ? n.template().language() : null, error.code());
+        if (!n.hasTemplate() || error.code() == null || error.code() != PolicyEvents.TEMPLATE_PAUSED) {
             return null;
         }
-        switch (error.code()) {
-            case MARKETING_STOPPED -> {
-                consents.setMarketing(n.to(), true, "error 131050", clock.instant());
-                LOG.info("Recipient {} stopped marketing messages (error 131050): no more marketing templates to them",
-                        PhoneMask.mask(n.to()));
-            }
-            case TEMPLATE_PAUSED, TEMPLATE_DISABLED -> {
-                if (n.template() == null) {
-                    return null;
-                }
-                boolean paused = error.code() == TEMPLATE_PAUSED;
-                templates.updateStatus(null, n.template().name(), n.template().language(),
-                        paused ? "PAUSED" : "DISABLED", "error " + error.code());
-                if (paused) {
-                    String reason = "template " + n.template().name() + " (" + n.template().language()
-                            + ") is PAUSED by Meta (error 132015): held until it is unpaused";
-                    store.noteError(n.id(), error.code(), error.title(), error.details());
-                    store.markNotSendable(n.id(), Status.HELD, reason, HoldReason.TEMPLATE);
-                    LOG.warn("Notification {}: {}", n.id(), reason);
-                    return Status.HELD;
-                }
-            }
-            default -> { }
-        }
-        return null;
+        String reason = "template " + n.template().name() + " (" + n.template().language()
+                + ") is PAUSED by Meta (error 132015): held until it is unpaused";
+        store.noteError(n.id(), error.code(), error.title(), error.details());
+        store.markNotSendable(n.id(), Status.HELD, reason, HoldReason.TEMPLATE);
+        LOG.warn("Notification {}: {}", n.id(), reason);
+        return Status.HELD;
     }
 
     /** The template rules refused the send (TemplatePolicy): HELD or REJECTED with the reason. Returns that status. */

@@ -160,8 +160,7 @@ public final class WebhookEvents {
         if (errors.isArray() && !errors.isEmpty()) {
             error = ProviderErrors.fromErrorObject(0, errors.get(0));
         }
-        if (target == Status.FAILED && error != null && (error.code() != null && (error.code() == 131050
-                || error.code() == 132015 || error.code() == 132016))) {
+        if (target == Status.FAILED && error != null && PolicyEvents.teaches(error.code())) {
             StoredNotification stored = notifications.findForStatus(wamid, callbackId);
             if (stored != null) {
                 Notification n = stored.notification();
