@@ -11,6 +11,7 @@ import java.util.Properties;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.windowgate.cluster.ClusterLock;
 import io.windowgate.crm.CrmPoller;
 import io.windowgate.crm.CrmPushApi;
 import io.windowgate.csv.CsvDropReader;
@@ -31,6 +32,7 @@ import io.windowgate.ops.ResponseHeaderFilter;
 import io.windowgate.ops.StatusView;
 import io.windowgate.sandbox.SandboxProvider;
 import io.windowgate.store.DropFileStore;
+import io.windowgate.store.ClusterLockStore;
 import io.windowgate.store.ConsentStore;
 import io.windowgate.store.CostLedgerStore;
 import io.windowgate.store.NotificationStore;
@@ -83,21 +85,17 @@ public class AppConfiguration implements CamelConfiguration {
 
         Clock clock = Clock.systemUTC();
         HikariDataSource dataSource = dataSource(settings);
-        // camel-main does not close registry beans: close the pool (and with it an embedded HSQLDB) on stop
-        context.addLifecycleStrategy(new LifecycleStrategySupport() {
-            @Override
-            public void onContextStopped(CamelContext stopped) {
-                dataSource.close();
-            }
-        });
-        migrate(dataSource, settings.get("db.url"));
+        String vendor = vendor(settings.get("db.url"));
+        migrate(dataSource, vendor);
+        bind(context, "quartzProperties", quartzProperties(settings, dataSource, vendor));
 
         SessionWindowPolicy windowPolicy = new SessionWindowPolicy(clock, settings.getInt("window.hours"),
                 settings.getDuration("window.safety-margin"));
         NotificationStore notifications = new NotificationStore(dataSource, clock);
         SessionWindowStore windows = new SessionWindowStore(dataSource, clock);
         ProviderErrors providerErrors = new ProviderErrors(clock);
-        Outbox outbox = new Outbox(notifications, clock, outboxLease(settings), settings.getInt("outbox.batch-size"));
+        Outbox outbox = new Outbox(notifications, clock, outboxLease(settings), settings.getInt("outbox.batch-size"),
+                longestSend(settings));
         SendGate gate = new SendGate(new SendingStateStore(dataSource, clock), clock, System::nanoTime,
                 settings.getDouble("whatsapp.max-messages-per-second"), settings.getDuration("whatsapp.pair.interval"),
                 settings.getInt("whatsapp.pair.burst"), Duration.ofSeconds(2));
@@ -122,6 +120,32 @@ public class AppConfiguration implements CamelConfiguration {
         bind(context, "databaseHealthCheck", new DatabaseHealthCheck(dataSource));
         bind(context, "sendingHealthCheck", new SendingHealthCheck(gate));
         bind(context, "outbox", outbox);
+        // on stop (the routes have finished or given up their in-flight work): hand this node's unsent claims back at
+        // once, then close the pool (camel-main does not close registry beans; this also shuts an embedded HSQLDB)
+        context.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopped(CamelContext stopped) {
+                try {
+                    int released = notifications.releaseClaims(outbox.owner());
+                    if (released > 0) {
+                        LOG.info("Stopping: {} claimed notifications handed back to the outbox", released);
+                    }
+                } catch (java.sql.SQLException | RuntimeException e) {
+                    LOG.warn("Stopping: could not hand the claims back ({}); they are taken over when their lease ends",
+                            e.getMessage());
+                } finally {
+                    dataSource.close();
+                }
+            }
+        });
+        // several nodes on one database: each dropped file and each mail is processed by one node
+        ClusterLockStore lockStore = new ClusterLockStore(dataSource, clock);
+        Duration lockMaxAge = settings.getDuration("cluster.lock-max-age");
+        for (String source : new String[] {"drop-file", "mail"}) {
+            ClusterLock lock = new ClusterLock(lockStore, source, outbox.owner(), lockMaxAge, clock);
+            context.addService(lock, true, true);
+            bind(context, source.equals("mail") ? "mailLock" : "dropFileLock", lock);
+        }
         bind(context, "sendGate", gate);
         // the threads of outbox-dispatch's parallel split: dispatch.concurrency sends at a time
         bind(context, "outboxSenders", context.getExecutorServiceManager().newFixedThreadPool(this, "outbox-sender",
@@ -282,13 +306,18 @@ public class AppConfiguration implements CamelConfiguration {
      */
     private static Duration outboxLease(Settings settings) {
         Duration lease = settings.getDuration("outbox.lease");
-        Duration longestSend = Duration.ofMillis(settings.getLong("whatsapp.connect-timeout-ms")
-                + settings.getLong("whatsapp.response-timeout-ms")).plusSeconds(2);
+        Duration longestSend = longestSend(settings);
         if (lease.compareTo(longestSend) <= 0) {
             throw new IllegalStateException("outbox.lease (" + lease + ") must be longer than the longest send, "
                     + longestSend + " (whatsapp.connect-timeout-ms + whatsapp.response-timeout-ms + 2 s): raise it");
         }
         return lease;
+    }
+
+    /** The longest one send can take: connect and response timeouts, plus 2 s for the send gate's wait. */
+    private static Duration longestSend(Settings settings) {
+        return Duration.ofMillis(settings.getLong("whatsapp.connect-timeout-ms")
+                + settings.getLong("whatsapp.response-timeout-ms")).plusSeconds(2);
     }
 
     private static void requireFreePort(Settings settings, String hostKey, String portKey) {
@@ -313,8 +342,57 @@ public class AppConfiguration implements CamelConfiguration {
         return new HikariDataSource(config);
     }
 
-    private static void migrate(HikariDataSource dataSource, String url) {
-        String vendor = url.startsWith("jdbc:postgresql:") ? "postgresql" : "hsqldb";
+    /** The database: "postgresql" or "hsqldb", the name of its migration folder. */
+    private static String vendor(String url) {
+        return url.startsWith("jdbc:postgresql:") ? "postgresql" : "hsqldb";
+    }
+
+    /**
+     * Quartz in clustered JDBC job-store mode on Windowgate's own pool (camel.component.quartz.properties-ref): every
+     * node that shares the database shares the triggers, each tick fires on one node, and a node that stops checking
+     * in is taken over by the others after scheduler.cluster-checkin-ms. With one node this changes nothing but that
+     * the triggers survive a restart.
+     */
+    private static java.util.Map<String, String> quartzProperties(Settings settings, HikariDataSource dataSource,
+            String vendor) {
+        // Quartz looks its connections up by name in a JVM-wide registry: one name per Camel context
+        String name = "windowgate-" + Integer.toHexString(System.identityHashCode(dataSource));
+        org.quartz.utils.DBConnectionManager.getInstance().addConnectionProvider(name,
+                new org.quartz.utils.ConnectionProvider() {
+                    @Override
+                    public java.sql.Connection getConnection() throws java.sql.SQLException {
+                        return dataSource.getConnection();
+                    }
+
+                    @Override
+                    public void shutdown() {
+                        // the pool is Windowgate's: closed when the Camel context stops
+                    }
+
+                    @Override
+                    public void initialize() {
+                        // nothing to set up
+                    }
+                });
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+        // the same scheduler name on every node: it is the cluster's name in the QRTZ_ tables
+        p.put("org.quartz.scheduler.instanceName", settings.get("camel.main.name"));
+        p.put("org.quartz.scheduler.instanceId", "AUTO");
+        p.put("org.quartz.scheduler.skipUpdateCheck", "true");
+        // how long an idle scheduler waits before it looks for due triggers again (the default 30 s delays a take-over)
+        p.put("org.quartz.scheduler.idleWaitTime", "5000");
+        p.put("org.quartz.threadPool.threadCount", "3");
+        p.put("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
+        p.put("org.quartz.jobStore.driverDelegateClass", "postgresql".equals(vendor)
+                ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate" : "org.quartz.impl.jdbcjobstore.HSQLDBDelegate");
+        p.put("org.quartz.jobStore.dataSource", name);
+        p.put("org.quartz.jobStore.isClustered", "true");
+        p.put("org.quartz.jobStore.clusterCheckinInterval", Long.toString(settings.getLong("scheduler.cluster-checkin-ms")));
+        p.put("org.quartz.jobStore.acquireTriggersWithinLock", "true");
+        return p;
+    }
+
+    private static void migrate(HikariDataSource dataSource, String vendor) {
         Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration/common", "classpath:db/migration/" + vendor)

@@ -179,6 +179,9 @@ public final class NotificationStore {
     /**
      * Claims up to {@code limit} due QUEUED notifications for {@code owner} until {@code leaseUntil}, earliest due first,
      * in one transaction. Each is moved with a conditional update, so a concurrent claimer never gets the same one.
+     * On PostgreSQL the candidates are read {@code FOR UPDATE SKIP LOCKED}: nodes claiming at the same moment get
+     * disjoint batches instead of waiting for each other's rows and coming back with less. HSQLDB has no SKIP LOCKED;
+     * there the conditional update alone keeps claims exclusive (the embedded database serves one node).
      */
     public List<Claim> claimDue(String owner, Instant leaseUntil, int limit) throws SQLException {
         Instant now = clock.instant();
@@ -187,10 +190,15 @@ public final class NotificationStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                boolean skipLocked = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName());
                 try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification "
-                        + "WHERE status = 'QUEUED' AND next_attempt_at <= ? ORDER BY next_attempt_at, id")) {
+                        + "WHERE status = 'QUEUED' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
+                        + (skipLocked ? " LIMIT ? FOR UPDATE SKIP LOCKED" : ""))) {
                     s.setMaxRows(limit);
                     Jdbc.bind(s, now);
+                    if (skipLocked) {
+                        s.setInt(2, limit);
+                    }
                     try (ResultSet rs = s.executeQuery()) {
                         while (rs.next()) {
                             candidates.add(read(rs));
@@ -221,6 +229,26 @@ public final class NotificationStore {
             }
         }
         return claimed;
+    }
+
+    /**
+     * Extends {@code owner}'s claim of a notification it is about to send until {@code leaseUntil}. False when the
+     * claim is no longer its own (another node took it over after it ended) or the notification is no longer QUEUED.
+     */
+    public boolean renewClaim(String id, String owner, Instant leaseUntil) throws SQLException {
+        return update("UPDATE notification SET next_attempt_at = ? WHERE id = ? AND lease_owner = ? "
+                + "AND status = 'QUEUED'", leaseUntil, id, owner) == 1;
+    }
+
+    /**
+     * Gives up the claims of {@code owner} on a graceful stop: what it claimed but did not send is due at once for the
+     * other nodes (or this one after its restart) instead of after the lease. Sends whose outcome is unknown keep
+     * waiting for their status webhook. Returns how many.
+     */
+    public int releaseClaims(String owner) throws SQLException {
+        Instant now = clock.instant();
+        return update("UPDATE notification SET lease_owner = NULL, next_attempt_at = ?, updated_at = ? "
+                + "WHERE lease_owner = ? AND status = 'QUEUED' AND outcome_unknown_since IS NULL", now, now, owner);
     }
 
     /**

@@ -87,6 +87,8 @@ class CrashRecoveryIT {
         // the app refuses a lease not longer than connect + response timeout + 2 s (1 s + 1.5 s + 2 s < 5 s)
         config.put("whatsapp.response-timeout-ms", "1500");
         config.put("outbox.poll-interval-ms", "100");
+        // the killed process's lock on bulk.csv: the restarted one (a new node to the lock) takes it over after this
+        config.put("cluster.lock-max-age", "PT3S");
         Path log = Path.of("target", "it-logs", "CrashRecoveryIT-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".log");
         app = new WindowgateProcess(WindowgateProcess.defaultJar(), data.resolve("work"), log, config, List.of());

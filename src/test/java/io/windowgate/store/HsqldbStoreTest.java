@@ -57,4 +57,13 @@ class HsqldbStoreTest {
             return TestDatabase.hsqldb();
         }
     }
+
+    /** ClusterLockStore (one node per file or mail). */
+    @Nested
+    class Locks extends ClusterLockContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
 }

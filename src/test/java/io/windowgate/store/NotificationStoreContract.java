@@ -378,6 +378,38 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void aClaimIsRenewedOnlyWhileItIsStillTheOwners() throws Exception {
+        clock.set(T0);
+        notifications.insertClaimed(sessionText("late-in-batch", ALICE), "node-a", T0.plusSeconds(60));
+        notifications.insertClaimed(sessionText("lost", ALICE), "node-a", T0.plusSeconds(60));
+        notifications.insertClaimed(sessionText("sent", ALICE), "node-a", T0.plusSeconds(60));
+        notifications.markSent("sent", "session", "wamid.1");
+
+        assertThat(notifications.renewClaim("late-in-batch", "node-a", T0.plusSeconds(110))).isTrue();
+        clock.set(T0.plusSeconds(61));
+        assertThat(claimIds("node-b", 10)).as("the renewed claim is still node-a's").containsExactly("lost");
+        assertThat(notifications.renewClaim("lost", "node-a", T0.plusSeconds(121))).as("node-b has it now").isFalse();
+        assertThat(notifications.renewClaim("late-in-batch", "node-b", T0.plusSeconds(121))).isFalse();
+        assertThat(notifications.renewClaim("sent", "node-a", T0.plusSeconds(121))).as("no longer QUEUED").isFalse();
+    }
+
+    @Test
+    void aGracefulStopHandsItsUnsentClaimsBackAtOnce() throws Exception {
+        clock.set(T0);
+        notifications.insertClaimed(sessionText("unsent", ALICE), "node-a", T0.plusSeconds(60));
+        notifications.insertClaimed(sessionText("unknown", ALICE), "node-a", T0.plusSeconds(60));
+        notifications.retryLater("unknown", T0.plusSeconds(600), false, true, null, "timeout", "read timed out");
+        notifications.insertClaimed(sessionText("others", BOB), "node-b", T0.plusSeconds(60));
+
+        assertThat(notifications.releaseClaims("node-a")).isEqualTo(1);
+
+        assertThat(claimIds("node-c", 10)).as("due at once, not after the lease").containsExactly("unsent");
+        assertThat(notifications.find("unknown").nextAttemptAt()).as("still waits for its webhook")
+                .isEqualTo(T0.plusSeconds(600));
+        assertThat(notifications.find("others").leaseOwner()).isEqualTo("node-b");
+    }
+
+    @Test
     void aFinishedSendIsNeverClaimedAgain() throws Exception {
         clock.set(T0);
         notifications.insertClaimed(sessionText("done", ALICE), "node-a", T0.plusSeconds(60));
@@ -437,8 +469,15 @@ abstract class NotificationStoreContract extends StoreTestSupport {
 
         List<NotificationStore.Claim> claimed = store.claimDue("node-a", clock.instant().plusSeconds(60), 10);
 
-        assertThat(claimedByOther).containsExactly("q-1", "q-2");
-        assertThat(claimed).as("everything this call read was claimed by the other node first").isEmpty();
+        if (database.vendor() == TestDatabase.Vendor.POSTGRESQL) {
+            // FOR UPDATE SKIP LOCKED: node-a locked both rows when it read them, so the other node skips them at once
+            assertThat(claimedByOther).as("rows locked by another claimer are skipped, not waited for").isEmpty();
+            assertThat(claimed).extracting(c -> c.stored().notification().id()).containsExactly("q-1", "q-2");
+        } else {
+            assertThat(claimedByOther).containsExactly("q-1", "q-2");
+            assertThat(claimed).as("everything this call read was claimed by the other node first").isEmpty();
+        }
+        assertThat(notifications.find("q-1").leaseOwner()).isEqualTo(claimed.isEmpty() ? "node-other" : "node-a");
     }
 
     @Test

@@ -74,4 +74,13 @@ class PostgresqlStoreTest {
             return TestDatabase.postgresql(postgres);
         }
     }
+
+    /** ClusterLockStore (one node per file or mail). */
+    @Nested
+    class Locks extends ClusterLockContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
 }
