@@ -21,10 +21,16 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import io.windowgate.notification.NotificationIntake;
+import io.windowgate.notification.NotificationRequest;
 import io.windowgate.notification.Status;
 import io.windowgate.store.DropFileStore;
 
@@ -81,6 +87,55 @@ public final class CsvDropReader {
     /** The rows of an opened file, for the csv-drop-ingest splitter. */
     public Iterator<CsvRow> rows(CsvDropFile file) throws IOException {
         return file.rows();
+    }
+
+    /** The rows of the file in chunks of up to {@code size}, read as they are consumed (never the whole file). */
+    public Iterator<List<CsvRow>> chunks(CsvDropFile file, int size) throws IOException {
+        Iterator<CsvRow> rows = file.rows();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public List<CsvRow> next() {
+                List<CsvRow> chunk = new ArrayList<>(size);
+                while (chunk.size() < size && rows.hasNext()) {
+                    chunk.add(rows.next());
+                }
+                return chunk;
+            }
+        };
+    }
+
+    /** The notification requests of a chunk's rows, in order. */
+    public List<NotificationRequest> requests(List<CsvRow> chunk) {
+        return chunk.stream().map(CsvRow::request).toList();
+    }
+
+    /** A row of a chunk that was stored and is to be sent now, with its intake result. */
+    public record Pending(CsvRow row, NotificationIntake.Result result) {
+    }
+
+    /**
+     * Records the rows of a chunk that are not sent now (rejected, duplicate, scheduled), in file order, and returns the
+     * others grouped by recipient, each group in file order: the groups are sent in parallel, a recipient's rows one
+     * after another so that they do not overtake each other.
+     */
+    public Collection<List<Pending>> recordAndGroup(CsvDropFile file, List<CsvRow> chunk,
+            List<NotificationIntake.Result> results) throws IOException, SQLException {
+        Map<String, List<Pending>> byRecipient = new LinkedHashMap<>();
+        for (int i = 0; i < chunk.size(); i++) {
+            NotificationIntake.Result result = results.get(i);
+            if (result.dispatchNow()) {
+                byRecipient.computeIfAbsent(result.notification().to(), to -> new ArrayList<>())
+                        .add(new Pending(chunk.get(i), result));
+            } else {
+                record(file, chunk.get(i), result, null);
+            }
+        }
+        return byRecipient.values();
     }
 
     /**

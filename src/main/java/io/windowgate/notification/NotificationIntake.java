@@ -2,6 +2,8 @@ package io.windowgate.notification;
 
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 
 import io.windowgate.outbox.Outbox;
 import io.windowgate.store.ConsentStore;
@@ -59,24 +61,68 @@ public final class NotificationIntake {
         return accept(request, true);
     }
 
+    /**
+     * {@link #acceptToSend} for a chunk of a bulk source (CSV rows), stored in one transaction. The results are in the
+     * order of the requests; a repeated id within the chunk is a duplicate of its first occurrence.
+     */
+    public List<Result> acceptAllToSend(List<NotificationRequest> requests) throws SQLException {
+        List<Result> results = new ArrayList<>(requests.size());
+        List<Notification> valid = new ArrayList<>();
+        List<Status> statuses = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        for (NotificationRequest request : requests) {
+            NotificationValidator.Result validation = validator.validate(request);
+            if (!validation.valid()) {
+                results.add(new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason(), false));
+                continue;
+            }
+            recordOptIn(validation);
+            Notification n = validation.notification();
+            positions.add(results.size());
+            results.add(null);
+            valid.add(n);
+            statuses.add(statusOf(n));
+        }
+        boolean[] inserted = store.insertAll(valid, statuses, outbox.owner(), outbox.leaseUntil());
+        for (int i = 0; i < valid.size(); i++) {
+            Notification n = valid.get(i);
+            results.set(positions.get(i), inserted[i]
+                    ? new Result(Outcome.ACCEPTED, n, statuses.get(i), null, statuses.get(i) == Status.QUEUED)
+                    : duplicate(n));
+        }
+        return results;
+    }
+
     private Result accept(NotificationRequest request, boolean claim) throws SQLException {
         NotificationValidator.Result validation = validator.validate(request);
         if (!validation.valid()) {
             return new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason(), false);
         }
         Notification n = validation.notification();
-        // an opt-in the source reports is evidence in its own right: recorded even when the notification is a duplicate
-        if (validation.optIn() != null) {
-            NotificationValidator.OptIn optIn = validation.optIn();
-            consents.recordOptIn(n.to(), optIn.scope(), optIn.source(), optIn.evidence(),
-                    optIn.at() == null ? clock.instant() : optIn.at());
-        }
-        Status status = n.sendAt() != null && n.sendAt().isAfter(clock.instant()) ? Status.SCHEDULED : Status.QUEUED;
+        recordOptIn(validation);
+        Status status = statusOf(n);
         boolean claimed = claim && status == Status.QUEUED;
         boolean inserted = claimed ? store.insertClaimed(n, outbox.owner(), outbox.leaseUntil()) : store.insert(n, status);
         if (!inserted) {
-            return new Result(Outcome.DUPLICATE, n, null, "id " + n.id() + " was already accepted", false);
+            return duplicate(n);
         }
         return new Result(Outcome.ACCEPTED, n, status, null, claimed);
+    }
+
+    /** An opt-in the source reports is evidence in its own right: recorded even when the notification is a duplicate. */
+    private void recordOptIn(NotificationValidator.Result validation) throws SQLException {
+        if (validation.optIn() != null) {
+            NotificationValidator.OptIn optIn = validation.optIn();
+            consents.recordOptIn(validation.notification().to(), optIn.scope(), optIn.source(), optIn.evidence(),
+                    optIn.at() == null ? clock.instant() : optIn.at());
+        }
+    }
+
+    private Status statusOf(Notification n) {
+        return n.sendAt() != null && n.sendAt().isAfter(clock.instant()) ? Status.SCHEDULED : Status.QUEUED;
+    }
+
+    private static Result duplicate(Notification n) {
+        return new Result(Outcome.DUPLICATE, n, null, "id " + n.id() + " was already accepted", false);
     }
 }

@@ -61,15 +61,12 @@ public final class NotificationStore {
         return insert(n, Status.QUEUED, leaseOwner, leaseUntil);
     }
 
+    private static final String INSERT = "INSERT INTO notification (" + COLUMNS + ") "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?)";
+
     private boolean insert(Notification n, Status status, String leaseOwner, Instant nextAttemptAt) throws SQLException {
-        Instant now = clock.instant();
-        TemplateRef t = n.template();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("INSERT INTO notification (" + COLUMNS + ") "
-                     + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?)")) {
-            Jdbc.bind(s, n.id(), n.to(), n.text(), t == null ? null : t.name(), t == null ? null : t.language(),
-                    t == null ? null : paramsJson(t), n.category() == null ? null : n.category().name(), n.sendAt(),
-                    n.source(), status.name(), now, now, nextAttemptAt, leaseOwner, t == null ? null : partsJson(t));
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(INSERT)) {
+            bindInsert(s, n, status, leaseOwner, nextAttemptAt, clock.instant());
             s.executeUpdate();
             return true;
         } catch (SQLException e) {
@@ -78,6 +75,85 @@ public final class NotificationStore {
             }
             throw e;
         }
+    }
+
+    private void bindInsert(PreparedStatement s, Notification n, Status status, String leaseOwner,
+            Instant nextAttemptAt, Instant now) throws SQLException {
+        TemplateRef t = n.template();
+        Jdbc.bind(s, n.id(), n.to(), n.text(), t == null ? null : t.name(), t == null ? null : t.language(),
+                t == null ? null : paramsJson(t), n.category() == null ? null : n.category().name(), n.sendAt(),
+                n.source(), status.name(), now, now, nextAttemptAt, leaseOwner, t == null ? null : partsJson(t));
+    }
+
+    /**
+     * Stores a chunk of new notifications in one transaction (bulk sources: one commit, so one disk sync, per chunk
+     * instead of per row). Each QUEUED one is claimed for {@code leaseOwner} until {@code leaseUntil}; SCHEDULED ones
+     * wait for their sendAt. Returns, per notification, whether it was new (false: its id was already stored, or
+     * appears earlier in the chunk). Should another writer store one of the ids meanwhile, the chunk is stored row by
+     * row instead, with the same answer.
+     */
+    public boolean[] insertAll(List<Notification> chunk, List<Status> statuses, String leaseOwner, Instant leaseUntil)
+            throws SQLException {
+        boolean[] inserted = new boolean[chunk.size()];
+        if (chunk.isEmpty()) {
+            return inserted;
+        }
+        Instant now = clock.instant();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                java.util.Set<String> taken = existingIds(c, chunk);
+                int added = 0;
+                try (PreparedStatement s = c.prepareStatement(INSERT)) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        Notification n = chunk.get(i);
+                        if (taken.add(n.id())) {
+                            boolean queued = statuses.get(i) == Status.QUEUED;
+                            bindInsert(s, n, statuses.get(i), queued ? leaseOwner : null, queued ? leaseUntil : null,
+                                    now);
+                            s.addBatch();
+                            inserted[i] = true;
+                            added++;
+                        }
+                    }
+                    if (added > 0) {
+                        s.executeBatch();
+                    }
+                }
+                c.commit();
+                return inserted;
+            } catch (SQLException e) {
+                c.rollback();
+                if (!Jdbc.isUniqueViolation(e) && !(e instanceof java.sql.BatchUpdateException)) {
+                    throw e;
+                }
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+        // an id was stored by someone else between the check and the insert: row by row, each its own answer
+        for (int i = 0; i < chunk.size(); i++) {
+            boolean queued = statuses.get(i) == Status.QUEUED;
+            inserted[i] = insert(chunk.get(i), statuses.get(i), queued ? leaseOwner : null, queued ? leaseUntil : null);
+        }
+        return inserted;
+    }
+
+    /** The ids of {@code chunk} already in the table. */
+    private static java.util.Set<String> existingIds(Connection c, List<Notification> chunk) throws SQLException {
+        java.util.Set<String> found = new java.util.HashSet<>();
+        String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+        try (PreparedStatement s = c.prepareStatement("SELECT id FROM notification WHERE id IN (" + marks + ")")) {
+            for (int i = 0; i < chunk.size(); i++) {
+                s.setString(i + 1, chunk.get(i).id());
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        }
+        return found;
     }
 
     public StoredNotification find(String id) throws SQLException {

@@ -378,6 +378,41 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void aChunkIsStoredInOneGoWithItsDuplicatesRecognised() throws Exception {
+        clock.set(T0);
+        notifications.insert(sessionText("old", ALICE), Status.SENT);
+        Notification later = new Notification("later", BOB, "See you tomorrow", null, null, T0.plusSeconds(3600), "csv");
+
+        boolean[] inserted = notifications.insertAll(
+                List.of(sessionText("new-1", ALICE), sessionText("old", ALICE), later, sessionText("new-1", BOB)),
+                List.of(Status.QUEUED, Status.QUEUED, Status.SCHEDULED, Status.QUEUED), "node-a", T0.plusSeconds(60));
+
+        assertThat(inserted).containsExactly(true, false, true, false);
+        StoredNotification claimed = notifications.find("new-1");
+        assertThat(claimed.notification().to()).as("the first of the repeated id").isEqualTo(ALICE);
+        assertThat(claimed.leaseOwner()).isEqualTo("node-a");
+        assertThat(claimed.nextAttemptAt()).isEqualTo(T0.plusSeconds(60));
+        assertThat(notifications.find("later").status()).isEqualTo(Status.SCHEDULED);
+        assertThat(notifications.find("later").leaseOwner()).isNull();
+        assertThat(notifications.insertAll(List.of(sessionText("old", ALICE)), List.of(Status.QUEUED), "node-a",
+                T0.plusSeconds(60))).as("nothing new at all").containsExactly(false);
+    }
+
+    @Test
+    void aChunkRacingAnotherWriterFallsBackToRowByRow() throws Exception {
+        DataSource racing = RacingDataSource.beforeFirst(database.dataSource(), "INSERT INTO notification",
+                () -> notifications.insert(sessionText("raced", BOB), Status.QUEUED));
+        NotificationStore store = new NotificationStore(racing, clock);
+
+        boolean[] inserted = store.insertAll(List.of(sessionText("mine", ALICE), sessionText("raced", ALICE)),
+                List.of(Status.QUEUED, Status.QUEUED), "node-a", T0.plusSeconds(60));
+
+        assertThat(inserted).containsExactly(true, false);
+        assertThat(notifications.find("raced").notification().to()).isEqualTo(BOB);
+        assertThat(notifications.find("mine").leaseOwner()).isEqualTo("node-a");
+    }
+
+    @Test
     void aClaimIsRenewedOnlyWhileItIsStillTheOwners() throws Exception {
         clock.set(T0);
         notifications.insertClaimed(sessionText("late-in-batch", ALICE), "node-a", T0.plusSeconds(60));
