@@ -32,20 +32,37 @@ public final class CostLedgerStore {
     public record Usage(LocalDate day, String category, long messages, long billable, long free, long estimated) {
     }
 
+    /** What a message is estimated to cost when it is sent (per-message pricing), before Meta's webhook says. */
+    public record Estimate(String category, String pricingType, boolean billable) {
+    }
+
     /** The estimate at send time; never replaces Meta's pricing. */
-    public void estimate(String wamid, String notificationId, String category, String pricingType, boolean billable)
+    public void estimate(String wamid, String notificationId, Estimate estimate) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            insertEstimate(c, wamid, notificationId, estimate, clock.instant());
+        }
+    }
+
+    /**
+     * Inserts the estimate on the caller's connection (in its transaction: NotificationStore.markSent records the send
+     * and its estimate with one commit). Meta's pricing, or an earlier estimate, already there is kept: the insert is
+     * undone to a savepoint, so the caller's transaction goes on (PostgreSQL would otherwise abort it).
+     */
+    static void insertEstimate(Connection c, String wamid, String notificationId, Estimate estimate, Instant now)
             throws SQLException {
-        Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("INSERT INTO message_cost (wamid, notification_id, day, category, "
-                     + "pricing_type, billable, pricing_model, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'PMP', "
-                     + "'ESTIMATE', ?)")) {
-            Jdbc.bind(s, wamid, notificationId, LocalDate.ofInstant(now, ZoneOffset.UTC), category, pricingType,
-                    billable, now);
+        java.sql.Savepoint savepoint = c.getAutoCommit() ? null : c.setSavepoint();
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO message_cost (wamid, notification_id, day, "
+                + "category, pricing_type, billable, pricing_model, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'PMP', "
+                + "'ESTIMATE', ?)")) {
+            Jdbc.bind(s, wamid, notificationId, LocalDate.ofInstant(now, ZoneOffset.UTC), estimate.category(),
+                    estimate.pricingType(), estimate.billable(), now);
             s.executeUpdate();
         } catch (SQLException e) {
             if (!Jdbc.isUniqueViolation(e)) {
-                throw e; // else Meta's pricing (or an earlier estimate) is already there
+                throw e;
+            }
+            if (savepoint != null) {
+                c.rollback(savepoint);
             }
         }
     }

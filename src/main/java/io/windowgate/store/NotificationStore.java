@@ -180,13 +180,39 @@ public final class NotificationStore {
      * An earlier error is cleared, except on a notification a faster "failed" webhook already made FAILED.
      */
     public void markSent(String id, String route, String wamid) throws SQLException {
-        update("UPDATE notification SET route = ?, wamid = ?, attempts = attempts + 1, "
-                + "status = CASE WHEN status = 'QUEUED' THEN 'SENT' ELSE status END, "
-                + "error_code = CASE WHEN status = 'FAILED' THEN error_code ELSE NULL END, "
-                + "error_title = CASE WHEN status = 'FAILED' THEN error_title ELSE NULL END, "
-                + "error_details = CASE WHEN status = 'FAILED' THEN error_details ELSE NULL END, "
-                + "lease_owner = NULL, outcome_unknown_since = NULL, updated_at = ? WHERE id = ?",
-                route, wamid, clock.instant(), id);
+        markSent(id, route, wamid, null);
+    }
+
+    /**
+     * {@link #markSent(String, String, String)} and the message's cost estimate (message_cost) in one transaction: one
+     * commit, so one disk sync, per send. No estimate without a wamid (nothing to price).
+     */
+    public void markSent(String id, String route, String wamid, CostLedgerStore.Estimate estimate)
+            throws SQLException {
+        Instant now = clock.instant();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement s = c.prepareStatement("UPDATE notification SET route = ?, wamid = ?, "
+                        + "attempts = attempts + 1, status = CASE WHEN status = 'QUEUED' THEN 'SENT' ELSE status END, "
+                        + "error_code = CASE WHEN status = 'FAILED' THEN error_code ELSE NULL END, "
+                        + "error_title = CASE WHEN status = 'FAILED' THEN error_title ELSE NULL END, "
+                        + "error_details = CASE WHEN status = 'FAILED' THEN error_details ELSE NULL END, "
+                        + "lease_owner = NULL, outcome_unknown_since = NULL, updated_at = ? WHERE id = ?")) {
+                    Jdbc.bind(s, route, wamid, now, id);
+                    s.executeUpdate();
+                }
+                if (estimate != null && wamid != null) {
+                    CostLedgerStore.insertEstimate(c, wamid, id, estimate, now);
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
     }
 
     /** The send failed for good: FAILED with the provider's code and details (code is null for transport errors). */

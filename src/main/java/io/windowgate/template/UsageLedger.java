@@ -46,21 +46,17 @@ public final class UsageLedger {
     }
 
     /**
-     * The provider accepted a message: record the estimate (a missing wamid leaves nothing to price). The recipient's
-     * last inbound message and the template's category (the registry's, as TemplatePolicy decided) come from dispatch.
+     * What a message the provider just accepted is estimated to cost (DeliveryRecorder stores it with the send). The
+     * recipient's last inbound message and the template's category (the registry's, as TemplatePolicy decided) come
+     * from dispatch.
      */
-    public void sent(Notification n, String route, String wamid, Instant lastInboundAt, Category category)
-            throws SQLException {
-        if (wamid == null) {
-            return;
-        }
+    public CostLedgerStore.Estimate estimate(String route, Instant lastInboundAt, Category category) {
         if (!"template".equals(route)) {
-            ledger.estimate(wamid, n.id(), "service", "free_customer_service", false);
-            return;
+            return new CostLedgerStore.Estimate("service", "free_customer_service", false);
         }
         boolean freeUtility = category != Category.MARKETING && category != Category.AUTHENTICATION
                 && windowPolicy.isOpen(lastInboundAt);
-        ledger.estimate(wamid, n.id(), category == null ? "utility" : category.name().toLowerCase(Locale.ROOT),
+        return new CostLedgerStore.Estimate(category == null ? "utility" : category.name().toLowerCase(Locale.ROOT),
                 freeUtility ? "free_customer_service" : "regular", !freeUtility);
     }
 

@@ -85,8 +85,7 @@ public final class DeliveryRecorder {
         } catch (IOException e) {
             LOG.warn("Notification {}: provider answered 2xx with a body that is not JSON; no wamid stored", n.id());
         }
-        store.markSent(n.id(), route, wamid);
-        usage.sent(n, route, wamid, lastInboundAt, category);
+        store.markSent(n.id(), route, wamid, usage.estimate(route, lastInboundAt, category));
         LOG.info("Notification {} sent to {} as a {} message (wamid {})", n.id(), PhoneMask.mask(n.to()), route, wamid);
         return Status.SENT;
     }

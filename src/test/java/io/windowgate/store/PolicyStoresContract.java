@@ -113,11 +113,17 @@ abstract class PolicyStoresContract extends StoreTestSupport {
     void theCostLedgerKeepsMetasPricingOverTheEstimateAndTotalsPerDay() throws Exception {
         CostLedgerStore ledger = new CostLedgerStore(database.dataSource(), clock);
         clock.set(T0);
-        ledger.estimate("wamid.1", "n-1", "marketing", "regular", true);
-        ledger.estimate("wamid.2", "n-2", "utility", "free_customer_service", false);
+        ledger.estimate("wamid.1", "n-1", new CostLedgerStore.Estimate("marketing", "regular", true));
+        notifications.insert(sessionText("n-2", ALICE), Status.QUEUED);
+        notifications.markSent("n-2", "template", "wamid.2",
+                new CostLedgerStore.Estimate("utility", "free_customer_service", false));
         assertThat(ledger.price("wamid.1", "n-1", "marketing", "regular", true, "PMP")).isTrue();
         assertThat(ledger.price("wamid.1", "n-1", "marketing", "regular", true, "PMP")).as("priced once").isFalse();
-        ledger.estimate("wamid.1", "n-1", "utility", "regular", true); // a late estimate never overrides Meta
+        ledger.estimate("wamid.1", "n-1", new CostLedgerStore.Estimate("utility", "regular", true)); // never over Meta's
+        notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
+        notifications.markSent("n-1", "template", "wamid.1", new CostLedgerStore.Estimate("utility", "regular", true));
+        assertThat(notifications.find("n-1").status()).as("the send is recorded even so").isEqualTo(Status.SENT);
+        assertThat(notifications.find("n-2").wamid()).isEqualTo("wamid.2");
         clock.set(T0.plus(Duration.ofDays(1)));
         assertThat(ledger.price("wamid.3", "n-3", "authentication", "regular", true, "PMP")).as("no estimate").isTrue();
 
