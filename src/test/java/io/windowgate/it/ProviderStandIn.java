@@ -53,6 +53,17 @@ public final class ProviderStandIn implements AutoCloseable {
     private final AtomicLong wamids = new AtomicLong();
     /** System.nanoTime() of the latest send that carried an id not seen before. */
     private volatile long lastNewIdNanos;
+    private volatile Listener listener;
+
+    /** Told about every POST once it has been answered (benchmarks use it for timings and body samples). */
+    public interface Listener {
+        /**
+         * @param body          the request body
+         * @param arrivedNanos  System.nanoTime() when the handler took the request (request line and headers read)
+         * @param answeredNanos System.nanoTime() once the answer was written and the exchange closed
+         */
+        void handled(String body, long arrivedNanos, long answeredNanos);
+    }
 
     /**
      * @param threads threads that handle requests
@@ -110,6 +121,11 @@ public final class ProviderStandIn implements AutoCloseable {
         return lastNewIdNanos;
     }
 
+    /** Tells {@code listener} about every POST from now on (null: nobody). */
+    public void listener(Listener listener) {
+        this.listener = listener;
+    }
+
     /** A copy of the sends per id, taken now. */
     public Map<String, Integer> snapshot() {
         Map<String, Integer> copy = new HashMap<>();
@@ -133,6 +149,7 @@ public final class ProviderStandIn implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        long arrived = System.nanoTime();
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         if (!"POST".equals(exchange.getRequestMethod())) {
             respond(exchange, 405, "{}");
@@ -158,8 +175,19 @@ public final class ProviderStandIn implements AutoCloseable {
                 + "." + System.nanoTime() + "\"}]}";
         if (delayer == null) {
             respond(exchange, 200, answer);
+            handled(body, arrived);
         } else {
-            delayer.schedule(() -> respond(exchange, 200, answer), delayMs, TimeUnit.MILLISECONDS);
+            delayer.schedule(() -> {
+                respond(exchange, 200, answer);
+                handled(body, arrived);
+            }, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void handled(String body, long arrived) {
+        Listener current = listener;
+        if (current != null) {
+            current.handled(body, arrived, System.nanoTime());
         }
     }
 

@@ -18,10 +18,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.windowgate.whatsapp.WebhookSignature;
 
 /**
- * The outside contract of a running Windowgate, as the ITs and the benchmark use it: CSV files in the drop folder,
- * CRM push, and the status/list API. Also makes the bulk test data (template notifications to valid US numbers).
+ * The outside contract of a running Windowgate, as the ITs and the benchmarks use it: CSV files in the drop folder,
+ * CRM push, signed webhooks, the template registry, and the status, list and file progress APIs. Also makes the bulk test data (template notifications to valid US numbers).
  */
 public final class WindowgateApi {
 
@@ -89,6 +90,48 @@ public final class WindowgateApi {
         HttpResponse<String> answer = http.send(post, HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() != 202) {
             throw new IllegalStateException("CRM push answered " + answer.statusCode() + ": " + answer.body());
+        }
+        return JSON.readTree(answer.body());
+    }
+
+    /** POST /api/templates (operations API) with a Graph API message_templates export; fails unless 200. */
+    public JsonNode loadTemplates(byte[] json) throws IOException, InterruptedException {
+        HttpRequest post = HttpRequest.newBuilder(URI.create(baseUrl + "/api/templates"))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
+        HttpResponse<String> answer = http.send(post, HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200) {
+            throw new IllegalStateException("POST /api/templates answered " + answer.statusCode() + ": "
+                    + answer.body());
+        }
+        return JSON.readTree(answer.body());
+    }
+
+    /**
+     * POST /webhooks/whatsapp, signed with {@code appSecret} the way Meta signs (X-Hub-Signature-256); fails unless
+     * the app answers 200.
+     */
+    public void webhook(byte[] body, String appSecret) throws IOException, InterruptedException {
+        HttpRequest post = HttpRequest.newBuilder(URI.create(baseUrl + "/webhooks/whatsapp"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .header("X-Hub-Signature-256", WebhookSignature.sign(appSecret, body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpResponse<String> answer = http.send(post, HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200) {
+            throw new IllegalStateException("POST /webhooks/whatsapp answered " + answer.statusCode() + ": "
+                    + answer.body());
+        }
+    }
+
+    /** GET /api/files/{name}: the newest run of a bulk file (status, rowsRead, sent, held, ...), or null (404). */
+    public JsonNode fileProgress(String name) throws IOException, InterruptedException {
+        HttpResponse<String> answer = get("/api/files/" + URLEncoder.encode(name, StandardCharsets.UTF_8));
+        if (answer.statusCode() == 404) {
+            return null;
+        }
+        if (answer.statusCode() != 200) {
+            throw new IllegalStateException("GET /api/files/" + name + " answered " + answer.statusCode() + ": "
+                    + answer.body());
         }
         return JSON.readTree(answer.body());
     }

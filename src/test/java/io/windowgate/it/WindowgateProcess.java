@@ -21,7 +21,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the packaged app as its own JVM, the way it is deployed: {@code java -Xmx256m -D<key>=<value>... -jar <jar>}.
+ * Runs the packaged app as its own JVM, the way it is deployed: {@code java -Xmx256m -D<key>=<value>... -jar <jar>}
+ * (another -Xmx with {@link #maxHeap}).
  * The output of every start is appended to one log file (with a marker line per start), so a failure can be read
  * there. {@link #kill()} is SIGKILL on Linux: no shutdown hook, no graceful stop.
  */
@@ -76,6 +77,7 @@ public final class WindowgateProcess implements AutoCloseable {
     private final Map<String, String> properties;
     private final List<String> jvmOptions;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private String maxHeap = "256m";
     private Process process;
     private int starts;
 
@@ -95,6 +97,12 @@ public final class WindowgateProcess implements AutoCloseable {
         this.jvmOptions = List.copyOf(jvmOptions);
     }
 
+    /** The -Xmx of the next start (default 256m, the size the README promises). */
+    public WindowgateProcess maxHeap(String size) {
+        this.maxHeap = size;
+        return this;
+    }
+
     /** Starts the JVM (again, with the same configuration, after a kill or stop). */
     public WindowgateProcess start() throws IOException {
         if (process != null && process.isAlive()) {
@@ -102,7 +110,7 @@ public final class WindowgateProcess implements AutoCloseable {
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
+        command.add("-Xmx" + maxHeap);
         command.addAll(jvmOptions);
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
