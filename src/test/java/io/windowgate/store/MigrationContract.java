@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 abstract class MigrationContract extends StoreTestSupport {
 
     /** The newest migration in src/main/resources/db/migration; raise it with every new migration. */
-    private static final int LATEST_VERSION = 10;
+    private static final int LATEST_VERSION = 11;
 
     @Override
     protected boolean migrateBeforeEach() {
