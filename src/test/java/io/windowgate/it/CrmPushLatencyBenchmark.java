@@ -105,8 +105,8 @@ final class CrmPushLatencyBenchmark {
                                 + "pushed notification reached the stand-in %.1f s after the first request; "
                                 + "repeated sends %d; app peak RSS %d MiB", measured.non202, measured.errors,
                         measured.lateStartMaxMs, deliveredSeconds, repeats, app.peakRssKib() / 1024);
-                report.line("   CPU while measuring: the app %.2f cores, the benchmark JVM (generator and stand-in) %.2f "
-                        + "cores, of %d", appCores, benchCores, Runtime.getRuntime().availableProcessors());
+                report.line("   CPU while measuring: the app %.2f cores, the benchmark JVM (generator and stand-in) "
+                        + "%.2f cores, of %d", appCores, benchCores, Runtime.getRuntime().availableProcessors());
                 double p99 = measured.percentileMs(0.99);
                 report.target("(b) CRM push p99 under 50 ms at " + rate + " requests/s",
                         p99 < TARGET_P99_MS && measured.non202 == 0 && measured.errors == 0 && rate >= 200,

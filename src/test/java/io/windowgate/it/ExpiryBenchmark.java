@@ -174,8 +174,8 @@ final class ExpiryBenchmark {
         printPlans(dataSource, vendor);
 
         SessionWindowStore windows = new SessionWindowStore(dataSource, clock);
-        ExpirySweep sweep = new ExpirySweep(windows, new NotificationStore(dataSource, clock), new SessionWindowPolicy(clock, 24, Duration.ofMinutes(5)),
-                HOLD_MAX_AGE, clock);
+        ExpirySweep sweep = new ExpirySweep(windows, new NotificationStore(dataSource, clock),
+                new SessionWindowPolicy(clock, 24, Duration.ofMinutes(5)), HOLD_MAX_AGE, clock);
         double cpu0 = cpuSeconds.getAsDouble();
         long t1 = System.nanoTime();
         ExpirySweep.Result result = sweep.run();
@@ -203,7 +203,7 @@ final class ExpiryBenchmark {
     }
 
     /** Inserts the data set in batches of 10,000 rows, one commit per batch. */
-    void load(HikariDataSource dataSource) throws SQLException {
+    private void load(HikariDataSource dataSource) throws SQLException {
         Instant cutoff = now.minus(Duration.ofHours(24).minusMinutes(5));
         Instant holdLimit = now.minus(HOLD_MAX_AGE);
         int weekSeconds = 7 * 24 * 3600;
@@ -374,7 +374,7 @@ final class ExpiryBenchmark {
     }
 
     /** The production pool: HikariCP with db.pool-size 10 (AppConfiguration.dataSource). */
-    static HikariDataSource pool(String url, String user, String password) {
+    private static HikariDataSource pool(String url, String user, String password) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("expiry-bench");
         config.setJdbcUrl(url);
