@@ -13,7 +13,13 @@ import org.junit.jupiter.api.Test;
 abstract class MigrationContract extends StoreTestSupport {
 
     /** The newest migration in src/main/resources/db/migration; raise it with every new migration. */
-    private static final int LATEST_VERSION = 11;
+    private static final int LATEST_VERSION_HSQLDB = 11;
+    /** V11 (CACHED tables) exists for HSQLDB only. */
+    private static final int LATEST_VERSION_POSTGRESQL = 10;
+
+    private int latestVersion() {
+        return database.vendor() == TestDatabase.Vendor.HSQLDB ? LATEST_VERSION_HSQLDB : LATEST_VERSION_POSTGRESQL;
+    }
 
     @Override
     protected boolean migrateBeforeEach() {
@@ -27,9 +33,9 @@ abstract class MigrationContract extends StoreTestSupport {
         MigrateResult result = database.migrate();
 
         assertThat(result.success).isTrue();
-        assertThat(result.migrationsExecuted).isEqualTo(LATEST_VERSION);
+        assertThat(result.migrationsExecuted).isEqualTo(latestVersion());
         assertThat(result.initialSchemaVersion).isNull();
-        assertThat(result.targetSchemaVersion).isEqualTo(Integer.toString(LATEST_VERSION));
+        assertThat(result.targetSchemaVersion).isEqualTo(Integer.toString(latestVersion()));
         assertThat(countRows("notification")).isZero();
         assertThat(countRows("session_window")).isZero();
         assertThat(countRows("source_cursor")).isZero();
@@ -47,7 +53,7 @@ abstract class MigrationContract extends StoreTestSupport {
 
         assertThat(again.success).isTrue();
         assertThat(again.migrationsExecuted).isZero();
-        assertThat(again.initialSchemaVersion).isEqualTo(Integer.toString(LATEST_VERSION));
+        assertThat(again.initialSchemaVersion).isEqualTo(Integer.toString(latestVersion()));
         assertThat(countRows("notification")).isEqualTo(1);
         assertThat(windows.lastInboundAt(ALICE)).isEqualTo(T0);
     }
