@@ -94,14 +94,13 @@ public final class NotificationStore {
      */
     public boolean[] insertAll(List<Notification> chunk, List<Status> statuses, String leaseOwner, Instant leaseUntil)
             throws SQLException {
-        boolean[] inserted = new boolean[chunk.size()];
         if (chunk.isEmpty()) {
-            return inserted;
+            return new boolean[0];
         }
         Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            return Jdbc.inTransaction(dataSource, c -> {
+                boolean[] inserted = new boolean[chunk.size()];
                 java.util.Set<String> taken = existingIds(c, chunk);
                 int added = 0;
                 try (PreparedStatement s = c.prepareStatement(INSERT)) {
@@ -120,18 +119,15 @@ public final class NotificationStore {
                         s.executeBatch();
                     }
                 }
-                c.commit();
                 return inserted;
-            } catch (SQLException e) {
-                c.rollback();
-                if (!Jdbc.isUniqueViolation(e) && !(e instanceof java.sql.BatchUpdateException)) {
-                    throw e;
-                }
-            } finally {
-                c.setAutoCommit(true);
+            });
+        } catch (SQLException e) {
+            if (!Jdbc.isUniqueViolation(e) && !(e instanceof java.sql.BatchUpdateException)) {
+                throw e;
             }
         }
         // an id was stored by someone else between the check and the insert: row by row, each its own answer
+        boolean[] inserted = new boolean[chunk.size()];
         for (int i = 0; i < chunk.size(); i++) {
             boolean queued = statuses.get(i) == Status.QUEUED;
             inserted[i] = insert(chunk.get(i), statuses.get(i), queued ? leaseOwner : null, queued ? leaseUntil : null);
@@ -190,29 +186,21 @@ public final class NotificationStore {
     public void markSent(String id, String route, String wamid, CostLedgerStore.Estimate estimate)
             throws SQLException {
         Instant now = clock.instant();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (PreparedStatement s = c.prepareStatement("UPDATE notification SET route = ?, wamid = ?, "
-                        + "attempts = attempts + 1, status = CASE WHEN status = 'QUEUED' THEN 'SENT' ELSE status END, "
-                        + "error_code = CASE WHEN status = 'FAILED' THEN error_code ELSE NULL END, "
-                        + "error_title = CASE WHEN status = 'FAILED' THEN error_title ELSE NULL END, "
-                        + "error_details = CASE WHEN status = 'FAILED' THEN error_details ELSE NULL END, "
-                        + "lease_owner = NULL, outcome_unknown_since = NULL, updated_at = ? WHERE id = ?")) {
-                    Jdbc.bind(s, route, wamid, now, id);
-                    s.executeUpdate();
-                }
-                if (estimate != null && wamid != null) {
-                    CostLedgerStore.insertEstimate(c, wamid, id, estimate, now);
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        Jdbc.inTransaction(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE notification SET route = ?, wamid = ?, "
+                    + "attempts = attempts + 1, status = CASE WHEN status = 'QUEUED' THEN 'SENT' ELSE status END, "
+                    + "error_code = CASE WHEN status = 'FAILED' THEN error_code ELSE NULL END, "
+                    + "error_title = CASE WHEN status = 'FAILED' THEN error_title ELSE NULL END, "
+                    + "error_details = CASE WHEN status = 'FAILED' THEN error_details ELSE NULL END, "
+                    + "lease_owner = NULL, outcome_unknown_since = NULL, updated_at = ? WHERE id = ?")) {
+                Jdbc.bind(s, route, wamid, now, id);
+                s.executeUpdate();
             }
-        }
+            if (estimate != null && wamid != null) {
+                CostLedgerStore.insertEstimate(c, wamid, id, estimate, now);
+            }
+            return null;
+        });
     }
 
     /** The send failed for good: FAILED with the provider's code and details (code is null for transport errors). */
@@ -287,50 +275,41 @@ public final class NotificationStore {
      */
     public List<Claim> claimDue(String owner, Instant leaseUntil, int limit) throws SQLException {
         Instant now = clock.instant();
-        List<StoredNotification> candidates = new ArrayList<>();
-        List<Claim> claimed = new ArrayList<>();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                boolean skipLocked = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName());
-                try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification "
-                        + "WHERE status = 'QUEUED' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
-                        + (skipLocked ? " LIMIT ? FOR UPDATE SKIP LOCKED" : ""))) {
-                    s.setMaxRows(limit);
-                    Jdbc.bind(s, now);
-                    if (skipLocked) {
-                        s.setInt(2, limit);
-                    }
-                    try (ResultSet rs = s.executeQuery()) {
-                        while (rs.next()) {
-                            candidates.add(read(rs));
-                        }
+        return Jdbc.inTransaction(dataSource, c -> {
+            List<StoredNotification> candidates = new ArrayList<>();
+            boolean skipLocked = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName());
+            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification "
+                    + "WHERE status = 'QUEUED' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
+                    + (skipLocked ? " LIMIT ? FOR UPDATE SKIP LOCKED" : ""))) {
+                s.setMaxRows(limit);
+                Jdbc.bind(s, now);
+                if (skipLocked) {
+                    s.setInt(2, limit);
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        candidates.add(read(rs));
                     }
                 }
-                if (!candidates.isEmpty()) {
-                    try (PreparedStatement move = c.prepareStatement("UPDATE notification SET lease_owner = ?, "
-                            + "next_attempt_at = ? WHERE id = ? AND status = 'QUEUED' AND next_attempt_at <= ?")) {
-                        for (StoredNotification n : candidates) {
-                            Jdbc.bind(move, owner, leaseUntil, n.notification().id(), now);
-                            move.addBatch();
-                        }
-                        int[] counts = move.executeBatch();
-                        for (int i = 0; i < counts.length; i++) {
-                            if (counts[i] != 0) {
-                                claimed.add(new Claim(candidates.get(i), candidates.get(i).leaseOwner() != null));
-                            }
-                        }
-                    }
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
             }
-        }
-        return claimed;
+            List<Claim> claimed = new ArrayList<>();
+            if (!candidates.isEmpty()) {
+                try (PreparedStatement move = c.prepareStatement("UPDATE notification SET lease_owner = ?, "
+                        + "next_attempt_at = ? WHERE id = ? AND status = 'QUEUED' AND next_attempt_at <= ?")) {
+                    for (StoredNotification n : candidates) {
+                        Jdbc.bind(move, owner, leaseUntil, n.notification().id(), now);
+                        move.addBatch();
+                    }
+                    int[] counts = move.executeBatch();
+                    for (int i = 0; i < counts.length; i++) {
+                        if (counts[i] != 0) {
+                            claimed.add(new Claim(candidates.get(i), candidates.get(i).leaseOwner() != null));
+                        }
+                    }
+                }
+            }
+            return claimed;
+        });
     }
 
     /**
@@ -516,11 +495,14 @@ public final class NotificationStore {
                 + "WHERE status = 'HELD' AND created_at <= ?", reason, clock.instant(), acceptedBefore);
     }
 
+    /** One statement in its own transaction, run again should the database roll it back for a deadlock. */
     private int update(String sql, Object... values) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            Jdbc.bind(s, values);
-            return s.executeUpdate();
-        }
+        return Jdbc.inTransaction(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                Jdbc.bind(s, values);
+                return s.executeUpdate();
+            }
+        });
     }
 
     private StoredNotification read(ResultSet rs) throws SQLException {

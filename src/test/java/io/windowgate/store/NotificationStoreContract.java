@@ -413,6 +413,42 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void aSendRecordRolledBackByTheDatabaseForADeadlockIsRunAgainWhole() throws Exception {
+        // HSQLDB (MVCC) and PostgreSQL break a deadlock by rolling one transaction back with SQLSTATE 40001/40P01; a
+        // status webhook for the same message racing this record is one way in. The record must still land, once.
+        notifications.insertClaimed(sessionText("n-1", ALICE), "node-a", T0.plusSeconds(60));
+        DataSource deadlocking = RacingDataSource.beforeFirst(database.dataSource(), "INSERT INTO message_cost", () -> {
+            throw new java.sql.SQLTransactionRollbackException("transaction rollback: serialization failure", "40001");
+        });
+        NotificationStore store = new NotificationStore(deadlocking, clock);
+
+        store.markSent("n-1", "session", "wamid.1", new CostLedgerStore.Estimate("service", "free_customer_service", false));
+
+        StoredNotification stored = notifications.find("n-1");
+        assertThat(stored.status()).isEqualTo(Status.SENT);
+        assertThat(stored.route()).isEqualTo("session");
+        assertThat(stored.wamid()).isEqualTo("wamid.1");
+        assertThat(stored.attempts()).as("the rolled-back first run left nothing behind").isEqualTo(1);
+        assertThat(countRows("message_cost")).isEqualTo(1);
+    }
+
+    @Test
+    void aStatementThatKeepsLosingDeadlocksFailsWithTheDatabasesError() throws Exception {
+        notifications.insertClaimed(sessionText("n-1", ALICE), "node-a", T0.plusSeconds(60));
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        DataSource alwaysDeadlocked = RacingDataSource.everyTime(database.dataSource(), "UPDATE notification", () -> {
+            runs.incrementAndGet();
+            throw new java.sql.SQLTransactionRollbackException("deadlock detected", "40P01");
+        });
+        NotificationStore store = new NotificationStore(alwaysDeadlocked, clock);
+
+        assertThatThrownBy(() -> store.renewClaim("n-1", "node-a", T0.plusSeconds(90)))
+                .isInstanceOf(java.sql.SQLTransactionRollbackException.class).hasMessageContaining("deadlock");
+        assertThat(runs).as("run again a few times, not forever").hasValue(4);
+        assertThat(notifications.find("n-1").nextAttemptAt()).isEqualTo(T0.plusSeconds(60));
+    }
+
+    @Test
     void aClaimIsRenewedOnlyWhileItIsStillTheOwners() throws Exception {
         clock.set(T0);
         notifications.insertClaimed(sessionText("late-in-batch", ALICE), "node-a", T0.plusSeconds(60));

@@ -26,6 +26,15 @@ final class RacingDataSource {
     }
 
     static DataSource beforeFirst(DataSource target, String sqlPrefix, Competitor competitor) {
+        return before(target, sqlPrefix, competitor, true);
+    }
+
+    /** Like {@link #beforeFirst} but before every such statement, e.g. a conflict the database reports each time. */
+    static DataSource everyTime(DataSource target, String sqlPrefix, Competitor competitor) {
+        return before(target, sqlPrefix, competitor, false);
+    }
+
+    private static DataSource before(DataSource target, String sqlPrefix, Competitor competitor, boolean once) {
         AtomicBoolean armed = new AtomicBoolean(true);
         InvocationHandler connections = (proxy, method, args) -> {
             Object result = invoke(target, method, args);
@@ -33,7 +42,7 @@ final class RacingDataSource {
                 return Proxy.newProxyInstance(RacingDataSource.class.getClassLoader(), new Class<?>[] {Connection.class},
                         (p, m, a) -> {
                             if (m.getName().equals("prepareStatement") && a != null && a[0] instanceof String sql
-                                    && sql.startsWith(sqlPrefix) && armed.compareAndSet(true, false)) {
+                                    && sql.startsWith(sqlPrefix) && (!once || armed.compareAndSet(true, false))) {
                                 competitor.run();
                             }
                             return invoke(connection, m, a);
