@@ -377,7 +377,7 @@ public class AppConfiguration implements CamelConfiguration {
         java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
         // the same scheduler name on every node: it is the cluster's name in the QRTZ_ tables
         p.put("org.quartz.scheduler.instanceName", settings.get("camel.main.name"));
-        p.put("org.quartz.scheduler.instanceId", "AUTO");
+        p.put("org.quartz.scheduler.instanceId", schedulerInstanceId());
         p.put("org.quartz.scheduler.skipUpdateCheck", "true");
         // how long an idle scheduler waits before it looks for due triggers again (the default 30 s delays a take-over)
         p.put("org.quartz.scheduler.idleWaitTime", "5000");
@@ -390,6 +390,21 @@ public class AppConfiguration implements CamelConfiguration {
         p.put("org.quartz.jobStore.clusterCheckinInterval", Long.toString(settings.getLong("scheduler.cluster-checkin-ms")));
         p.put("org.quartz.jobStore.acquireTriggersWithinLock", "true");
         return p;
+    }
+
+    /**
+     * This node's id among the schedulers sharing the QRTZ_ tables: host name and a random suffix, unique per start.
+     * Not Quartz's own "AUTO": that fails the start ("Cannot run without an instance id") where the host name does not
+     * resolve, as in a container build step.
+     */
+    static String schedulerInstanceId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = java.util.Objects.requireNonNullElse(System.getenv("HOSTNAME"), "node");
+        }
+        return host + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
 
     private static void migrate(HikariDataSource dataSource, String vendor) {
