@@ -22,12 +22,12 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Where the time of a bulk drop goes, from a flight recording of the app (as {@code .ci/benchmark-bulk} makes with
- * JFR=...): CPU per thread, then for the thread that reads the file and sends its rows (the busiest
- * {@code file://} thread, or the one named on the command line) its time on and off the CPU, its CPU samples by area,
- * the hottest methods (self), the Windowgate calls they happen under (inclusive), and its lock and I/O waits; finally
+ * JFR=...): CPU per thread, then for the threads that process the rows (the outbox senders, which store and send
+ * each chunk, or those named on the command line) their time on and off the CPU, their CPU samples by area, the
+ * hottest methods (self), the Windowgate calls they happen under (inclusive), and their lock and I/O waits; finally
  * where the whole app allocates.
  *
- * <p>Usage: {@code JfrBreakdown <recording.jfr> [part of the thread name]}. Uses only the JDK's jdk.jfr.consumer API,
+ * <p>Usage: {@code JfrBreakdown <recording.jfr> [part of the thread names]}. Uses only the JDK's jdk.jfr.consumer API,
  * so it runs on Java 17, whose {@code jfr} tool has no {@code view} command.
  *
  * <p>How samples are read: JFR samples threads running Java code every 10 ms (profile settings) and at most one
@@ -221,13 +221,14 @@ public final class JfrBreakdown {
                         100 * t.getValue() / jvmCpuSeconds));
         System.out.printf("  GC: %d collections, %.2f s of pauses%n", gcCount, gcPauseSeconds);
 
-        String hot = hotThread();
-        List<Sample> java = javaSamples.stream().filter(s -> s.thread().equals(hot)).toList();
-        List<Sample> inNative = nativeSamples.stream().filter(s -> s.thread().equals(hot)).toList();
-        double hotCpu = cpuSecondsByThread.getOrDefault(hot, 0.0);
-        System.out.printf("%n=== the file consumer thread: %s%n", hot);
-        double hotUser = userSecondsByThread.getOrDefault(hot, 0.0);
-        System.out.printf("wall %.1f s: on CPU %.1f s (%.0f %%; user %.1f s, kernel %.1f s; jdk.ThreadCPULoad), off CPU "
+        Set<String> hot = hotThreads();
+        List<Sample> java = javaSamples.stream().filter(s -> hot.contains(s.thread())).toList();
+        List<Sample> inNative = nativeSamples.stream().filter(s -> hot.contains(s.thread())).toList();
+        double hotCpu = hot.stream().mapToDouble(t -> cpuSecondsByThread.getOrDefault(t, 0.0)).sum() / hot.size();
+        System.out.printf("%n=== the threads that process the rows (%d; figures per thread on average where stated): %s%n",
+                hot.size(), String.join(", ", hot));
+        double hotUser = hot.stream().mapToDouble(t -> userSecondsByThread.getOrDefault(t, 0.0)).sum() / hot.size();
+        System.out.printf("per thread: wall %.1f s: on CPU %.1f s (%.0f %%; user %.1f s, kernel %.1f s; jdk.ThreadCPULoad), off CPU "
                         + "(waiting, or runnable without a free core) %.1f s (%.0f %%)%n", duration, hotCpu,
                 100 * hotCpu / duration, hotUser, hotCpu - hotUser, duration - hotCpu,
                 100 * (duration - hotCpu) / duration);
@@ -264,11 +265,11 @@ public final class JfrBreakdown {
         System.out.printf("%nlibrary entry points, inclusive:%n");
         table(inclusive(java, ENTRY_POINTS::contains), java.size(), ENTRY_POINTS.size());
 
-        System.out.printf("%nlock and I/O waits of this thread (events over their threshold: 10 ms in the profile "
+        System.out.printf("%nlock and I/O waits of these threads, summed (events over their threshold: 10 ms in the profile "
                 + "settings, unless lowered):%n");
         Map<String, double[]> byType = new LinkedHashMap<>();
         for (RecordedEvent e : waits) {
-            if (e.getThread() != null && threadName(e.getThread()).equals(hot)) {
+            if (e.getThread() != null && hot.contains(threadName(e.getThread()))) {
                 String key = e.getEventType().getName() + " at " + firstNonJdk(sample(e, "eventThread").frames());
                 double[] v = byType.computeIfAbsent(key, k -> new double[2]);
                 v[0]++;
@@ -294,14 +295,19 @@ public final class JfrBreakdown {
                         a.getValue(), shorten(a.getKey(), 110)));
     }
 
-    /** The thread named on the command line, else the file consumer with the most Java samples, else the busiest. */
-    private String hotThread() {
+    /**
+     * The threads that process a dropped file's rows: those whose name contains the one given on the command line, by
+     * default the outbox senders (the CSV path sends each chunk on them); else the busiest thread.
+     */
+    private Set<String> hotThreads() {
+        String filter = threadFilter == null ? "outbox-sender" : threadFilter;
         Map<String, Integer> perThread = count(javaSamples, Sample::thread);
-        return perThread.entrySet().stream()
-                .filter(t -> threadFilter == null ? t.getKey().contains("file:") : t.getKey().contains(threadFilter))
-                .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
-                .orElseGet(() -> perThread.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow()
-                        .getKey());
+        Set<String> matching = new java.util.TreeSet<>();
+        perThread.keySet().stream().filter(t -> t.contains(filter)).forEach(matching::add);
+        if (matching.isEmpty()) {
+            matching.add(perThread.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey());
+        }
+        return matching;
     }
 
     /** The outermost Windowgate method on the stack, else the first Camel feature of {@link #CAMEL_FEATURES}. */
