@@ -243,8 +243,8 @@ public final class BulkBenchmark {
 
                 List<String> problems = new ArrayList<>();
                 long[] lostAndRepeated = checkEverySent(standIn, "bulk-", s.rows(), "bare-", s.rows());
-                if (lostAndRepeated[0] > 0) {
-                    problems.add(lostAndRepeated[0] + " ids never reached the stand-in");
+                if (lostAndRepeated[0] + lostAndRepeated[2] > 0) {
+                    problems.add(lostAndRepeated[0] + lostAndRepeated[2] + " ids never reached the stand-in");
                 }
                 String shapes = compareBodies(workload, windowgate.standIn(), problems);
                 long lifetimePeakRss = app.peakRssKib();
@@ -501,18 +501,19 @@ public final class BulkBenchmark {
         }
     }
 
-    /** {lost ids, repeated sends} over both id ranges. */
+    /** {lost ids, then repeated sends} of each id range: {lostA, repeatedA, lostB, repeatedB}. */
     static long[] checkEverySent(ProviderStandIn standIn, String prefixA, int countA, String prefixB, int countB) {
-        long lost = 0;
-        long repeated = 0;
-        for (String[] range : new String[][] {{prefixA, Integer.toString(countA)}, {prefixB, Integer.toString(countB)}}) {
-            for (int i = 0, n = Integer.parseInt(range[1]); i < n; i++) {
-                int sends = standIn.sendsOf(range[0] + i);
-                lost += sends == 0 ? 1 : 0;
-                repeated += Math.max(0, sends - 1);
+        long[] result = new long[4];
+        String[] prefixes = {prefixA, prefixB};
+        int[] counts = {countA, countB};
+        for (int r = 0; r < 2; r++) {
+            for (int i = 0; i < counts[r]; i++) {
+                int sends = standIn.sendsOf(prefixes[r] + i);
+                result[2 * r] += sends == 0 ? 1 : 0;
+                result[2 * r + 1] += Math.max(0, sends - 1);
             }
         }
-        return new long[] {lost, repeated};
+        return result;
     }
 
     /**
@@ -599,7 +600,8 @@ public final class BulkBenchmark {
         out.add(line("GC pauses (full) / total pause ms", String.format("%d (%d) / %.0f", gc.pauses(), gc.fullPauses(),
                 gc.pauseMillis()), "", ""));
         out.add(line("peak RSS, MiB, " + wg.peakRssNote(), Long.toString(wg.peakRssKib() >> 10), "", ""));
-        out.add(line("ids lost / sends repeated (both runs)", lostAndRepeated[0] + " / " + lostAndRepeated[1], "", ""));
+        out.add(line("ids lost / sends repeated", lostAndRepeated[0] + " / " + lostAndRepeated[1],
+                lostAndRepeated[2] + " / " + lostAndRepeated[3], ""));
         out.add(line("bare client: connections re-opened after a reset", "", Integer.toString(bare.clientRetries()),
                 ""));
         out.add("");
