@@ -149,10 +149,13 @@ public final class MailIntake {
         }
         String text = parts.text != null ? parts.text : parts.html != null ? HtmlText.toText(parts.html) : null;
         if (parts.json != null || (text != null && looksLikeJson(text))) {
-            return new Mail(reference, Kind.JSON, List.of(), jsonRequests(parts.json != null ? parts.json : text,
-                    idBase));
+            List<NotificationRequest> requests = jsonRequests(parts.json != null ? parts.json : text, idBase);
+            LOG.info("Mail {}: {} notification(s) in its JSON body", reference, requests.size());
+            return new Mail(reference, Kind.JSON, List.of(), requests);
         }
-        return new Mail(reference, Kind.TEXT, List.of(), List.of(textRequest(message, text, idBase)));
+        NotificationRequest request = textRequest(message, text, idBase);
+        LOG.info("Mail {}: 1 notification, {}", reference, request.id());
+        return new Mail(reference, Kind.TEXT, List.of(), List.of(request));
     }
 
     /** Records what became of one notification of a JSON or text mail; a rejected one is recorded with its reason. */

@@ -19,6 +19,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.icegreen.greenmail.user.GreenMailUser;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetupTest;
+import jakarta.mail.Flags;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,12 +38,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Scale-out (issue 6) on the packaged jar: two nodes, each its own JVM and pool, share one embedded PostgreSQL and one
  * drop folder. Files are dropped into the shared folder and CRM batches pushed at both nodes; node A is killed with
- * SIGKILL in the middle of it. Then:
+ * SIGKILL in the middle of it. Both nodes also read one IMAP mailbox (GreenMail), which holds mails with JSON
+ * notifications. Then:
  * <ul>
  *   <li>every notification reached the stand-in; the only repeats are A's sends in flight at the kill (at most
- *       {@code dispatch.concurrency + 1}), so nothing was sent by both nodes while both ran;</li>
+ *       {@code dispatch.concurrency} outbox senders, the CSV reader and the mail reader), so nothing was sent by both
+ *       nodes while both ran;</li>
  *   <li>each file was read by one node, except the one A was reading at the kill, which B took over once A's lock
- *       went stale;</li>
+ *       went stale; the same for each mail, and every mail ends flagged as seen;</li>
  *   <li>the expiry sweep (every 2 s) ran once per tick across both nodes, and on B alone after the kill;</li>
  *   <li>B finished all the work: none stays QUEUED.</li>
  * </ul>
@@ -48,6 +57,12 @@ class MultiNodeIT {
     static final int FILES = 4;
     static final int ROWS_PER_FILE = 600;
     static final int CRM_BATCH = 400;
+    static final int MAILS = 30;
+    static final int NOTIFICATIONS_PER_MAIL = 5;
+    static final String MAILBOX = "windowgate@acme.example";
+    static final String MAIL_SENDER = "crm@acme.example";
+    /** "Mail <m3@acme.example> from crm@acme.example: 5 notification(s) in its JSON body" (MailIntake.read). */
+    static final Pattern MAIL_READ = Pattern.compile("Mail (<\\S+>) from \\S+: \\d+ notification");
     static final String API_TOKEN = "it-api-token";
     /** "Processing csv file a.csv: 600 rows" (CsvDropReader.open). */
     static final Pattern FILE_OPENED = Pattern.compile("Processing \\S+ file (\\S+): \\d+ rows");
@@ -59,6 +74,8 @@ class MultiNodeIT {
 
     EmbeddedPostgres postgres;
     ProviderStandIn provider;
+    GreenMail mailServer;
+    GreenMailUser mailbox;
     final List<WindowgateProcess> nodes = new ArrayList<>();
 
     @RegisterExtension
@@ -82,12 +99,18 @@ class MultiNodeIT {
         if (postgres != null) {
             postgres.close();
         }
+        if (mailServer != null) {
+            mailServer.stop();
+        }
     }
 
     @Test
     void twoNodesShareTheWorkAndTheSurvivorFinishesWhatTheKilledOneLeft() throws Exception {
         postgres = EmbeddedPostgres.start();
         provider = new ProviderStandIn(4, 2);
+        mailServer = new GreenMail(ServerSetupTest.IMAP.dynamicPort());
+        mailServer.start();
+        mailbox = mailServer.setUser(MAILBOX, "windowgate", "mail-secret");
         Path shared = data.resolve("shared-inbox");
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         WindowgateProcess a = node("a", shared, stamp);
@@ -110,6 +133,9 @@ class MultiNodeIT {
         }
         expected.addAll(push(apiA, "crm-a-"));
         expected.addAll(push(apiB, "crm-b-"));
+        for (int m = 0; m < MAILS; m++) {
+            expected.addAll(deliverMail(m));
+        }
 
         // kill A while both nodes are busy: a third of the work sent, and A has read at least one file
         await("a third sent, and node A reading a file").atMost(Duration.ofSeconds(90))
@@ -143,22 +169,30 @@ class MultiNodeIT {
         });
         Set<String> unexpected = new HashSet<>(end.keySet());
         unexpected.removeAll(expected);
+        await("every mail flagged as seen").atMost(Duration.ofSeconds(30))
+                .until(() -> {
+                    var inbox = mailServer.getManagers().getImapHostManager().getInbox(mailbox).getMessages();
+                    return inbox.size() == MAILS && inbox.stream().allMatch(message -> message.isSet(Flags.Flag.SEEN));
+                });
         List<String> readByA = filesOpened(a);
         List<String> readByB = filesOpened(b);
+        List<String> mailsOfA = matches(MAIL_READ, a);
+        List<String> mailsOfB = matches(MAIL_READ, b);
         List<String> ticksA = sweepTicks(a);
         List<String> ticksB = sweepTicks(b);
         List<String> allTicks = new ArrayList<>(ticksA);
         allTicks.addAll(ticksB);
-        System.out.printf("%nMultiNodeIT figures: %d notifications (%d files of %d rows, CRM pushes at both nodes), "
-                        + "dispatch.concurrency=%d%n  %d POSTs for %d ids; ids sent more than once %s (limit %d)%n  files read by A %s, by B %s%n  sweep ticks: A %d, B %d, "
+        System.out.printf("%nMultiNodeIT figures: %d notifications (%d files of %d rows, CRM pushes at both nodes, mails), "
+                        + "dispatch.concurrency=%d%n  %d POSTs for %d ids; ids sent more than once %s (limit %d)%n  files read by A %s, by B %s%n  mails read by A %d, by B %d%n  sweep ticks: A %d, B %d, "
                         + "distinct %d%n", expected.size(), FILES, ROWS_PER_FILE, CONCURRENCY, provider.total(),
-                end.size(), sentTwice, CONCURRENCY + 1, readByA, readByB, ticksA.size(),
+                end.size(), sentTwice, CONCURRENCY + 2, readByA, readByB, mailsOfA.size(), mailsOfB.size(),
+                ticksA.size(),
                 ticksB.size(), new HashSet<>(allTicks).size());
 
         assertThat(unexpected).as("ids nobody submitted").isEmpty();
         assertThat(expected).as("every notification sent").allMatch(id -> end.getOrDefault(id, 0) >= 1);
-        assertThat(sentTwice).as("repeats: only A's sends in flight at the kill (dispatch.concurrency + the CSV reader)")
-                .hasSizeLessThanOrEqualTo(CONCURRENCY + 1);
+        assertThat(sentTwice).as("repeats: only A's sends in flight at the kill (dispatch.concurrency + the CSV reader "
+                + "+ the mail reader)").hasSizeLessThanOrEqualTo(CONCURRENCY + 2);
         assertThat(sentTwice.values()).as("at most one repeat").allMatch(n -> n == 2);
 
         Set<String> readTwice = new HashSet<>(readByA);
@@ -174,7 +208,42 @@ class MultiNodeIT {
                     .contains("Taking over drop-file '" + file + "'");
         }
 
+        Set<String> mailsReadTwice = new HashSet<>(mailsOfA);
+        mailsReadTwice.retainAll(mailsOfB);
+        assertThat(mailsOfA).as("A reads each mail once").doesNotHaveDuplicates();
+        assertThat(mailsOfB).as("B reads each mail once").doesNotHaveDuplicates();
+        assertThat(mailsReadTwice).as("mails read by both: only what A was reading at the kill")
+                .hasSizeLessThanOrEqualTo(1);
+        Set<String> mailsRead = new HashSet<>(mailsOfA);
+        mailsRead.addAll(mailsOfB);
+        assertThat(mailsRead).as("every mail read").hasSize(MAILS);
+        if (!mailsReadTwice.isEmpty()) {
+            assertThat(b.logTail(1_000_000)).as("B logs the take-over of a mail").contains("Taking over mail '");
+        }
+
         assertThat(allTicks).as("each expiry tick ran on one node only").doesNotHaveDuplicates();
+    }
+
+    /** Delivers mail {@code m}: a JSON body of NOTIFICATIONS_PER_MAIL template notifications; returns their ids. */
+    private List<String> deliverMail(int m) throws Exception {
+        String prefix = "mail" + m + "-";
+        MimeMessage message = new MimeMessage(Session.getInstance(new java.util.Properties())) {
+            @Override
+            protected void updateMessageID() throws jakarta.mail.MessagingException {
+                setHeader("Message-ID", "<m" + m + "@acme.example>");
+            }
+        };
+        message.setFrom(new InternetAddress(MAIL_SENDER));
+        message.setRecipient(jakarta.mail.Message.RecipientType.TO, new InternetAddress(MAILBOX));
+        message.setSubject("notifications " + m, "UTF-8");
+        message.setText(WindowgateApi.templateItems(prefix, 0, NOTIFICATIONS_PER_MAIL).toString(), "UTF-8");
+        message.saveChanges();
+        mailbox.deliver(message);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < NOTIFICATIONS_PER_MAIL; i++) {
+            ids.add(prefix + i);
+        }
+        return ids;
     }
 
     private WindowgateProcess node(String name, Path shared, String stamp) throws IOException {
@@ -191,6 +260,12 @@ class MultiNodeIT {
         config.put("cluster.lock-max-age", "PT3S");
         config.put("scheduler.cluster-checkin-ms", "1000");
         config.put("expiry.cron", "0/2 * * * * ?");
+        config.put("mail.url", "imap://127.0.0.1:" + mailServer.getImap().getPort());
+        config.put("mail.username", "windowgate");
+        config.put("mail.password", "mail-secret");
+        config.put("mail.allowed-senders", MAIL_SENDER);
+        config.put("mail.poll-interval-ms", "300");
+        config.put("mail.max-per-poll", "3");
         Path log = Path.of("target", "it-logs", "MultiNodeIT-" + stamp + "-node-" + name + ".log");
         WindowgateProcess node = new WindowgateProcess(WindowgateProcess.defaultJar(), data.resolve(name), log, config,
                 List.of());
