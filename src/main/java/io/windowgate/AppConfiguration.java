@@ -12,6 +12,7 @@ import java.util.Properties;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.windowgate.cluster.ClusterLock;
+import io.windowgate.cluster.RateShare;
 import io.windowgate.crm.CrmPoller;
 import io.windowgate.crm.CrmPushApi;
 import io.windowgate.csv.CsvDropReader;
@@ -146,6 +147,8 @@ public class AppConfiguration implements CamelConfiguration {
             context.addService(lock, true, true);
             bind(context, source.equals("mail") ? "mailLock" : "dropFileLock", lock);
         }
+        // several nodes send for one number: each keeps its share of whatsapp.max-messages-per-second
+        context.addService(new RateShare(lockStore, gate, outbox.owner(), lockMaxAge, clock), true, true);
         bind(context, "sendGate", gate);
         // the threads of outbox-dispatch's parallel split: dispatch.concurrency sends at a time
         bind(context, "outboxSenders", context.getExecutorServiceManager().newFixedThreadPool(this, "outbox-sender",

@@ -147,13 +147,19 @@ public final class ClusterLock extends ServiceSupport implements IdempotentRepos
 
     @Override
     protected void doStart() {
+        heartbeat = everyThirdOf(maxAge, "cluster-lock-" + name, this::beat);
+    }
+
+    /** Runs {@code task} on its own daemon thread every third of {@code maxAge} (a heartbeat's period), from then on. */
+    static ScheduledExecutorService everyThirdOf(Duration maxAge, String threadName, Runnable task) {
         long period = Math.max(1, maxAge.toMillis() / 3);
-        heartbeat = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "cluster-lock-" + name);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, threadName);
             thread.setDaemon(true);
             return thread;
         });
-        heartbeat.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(task, period, period, TimeUnit.MILLISECONDS);
+        return timer;
     }
 
     @Override

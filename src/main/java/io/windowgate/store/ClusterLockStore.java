@@ -111,6 +111,29 @@ public final class ClusterLockStore {
                 name, key, owner);
     }
 
+    /** How many locks of {@code name} are held: a heartbeat at or after {@code staleBefore}. */
+    public int countHeld(String name, Instant staleBefore) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM cluster_lock WHERE lock_name = ? "
+                     + "AND heartbeat_at >= ?")) {
+            Jdbc.bind(s, name, staleBefore);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** Removes the locks of {@code name} whose heartbeat stopped before {@code before} (their owners are long gone). */
+    public int purgeStale(String name, Instant before) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("DELETE FROM cluster_lock WHERE lock_name = ? "
+                     + "AND heartbeat_at < ?")) {
+            Jdbc.bind(s, name, before);
+            return s.executeUpdate();
+        }
+    }
+
     /** Removes every lock of {@code name}. */
     public void clear(String name) throws SQLException {
         update("DELETE FROM cluster_lock WHERE lock_name = ?", name);

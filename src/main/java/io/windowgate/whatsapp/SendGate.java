@@ -37,6 +37,7 @@ public final class SendGate {
     private final Clock clock;
     private final LongSupplier nanoTime;
     private final long maxWaitNanos;
+    private final double maxPerSecond;
     private final TokenBucket global;
     private final long pairIntervalNanos;
     private final int pairBurst;
@@ -46,6 +47,7 @@ public final class SendGate {
     private volatile Pause pause;
     private volatile long pauseReadAt;
     private volatile boolean pauseLogged;
+    private volatile int sharedBy = 1;
 
     public SendGate(SendingStateStore state, Clock clock, LongSupplier nanoTime, double maxPerSecond,
             Duration pairInterval, int pairBurst, Duration maxWait) {
@@ -57,11 +59,31 @@ public final class SendGate {
         this.clock = clock;
         this.nanoTime = nanoTime;
         this.maxWaitNanos = maxWait.toNanos();
+        this.maxPerSecond = maxPerSecond;
         this.global = new TokenBucket(Math.max(1, maxPerSecond), 1e9 / maxPerSecond, nanoTime.getAsLong());
         this.pairIntervalNanos = pairInterval.toNanos();
         this.pairBurst = pairBurst;
         this.throttledUntilNanos = nanoTime.getAsLong();
         this.pauseReadAt = throttledUntilNanos - PAUSE_CACHE_NANOS - 1; // read the pause at the first admit
+    }
+
+    /**
+     * {@code nodes} nodes send for the same number now (cluster.RateShare counts them): this node keeps its share of
+     * whatsapp.max-messages-per-second, so that together they stay under it.
+     */
+    public void shareWith(int nodes) {
+        int n = Math.max(1, nodes);
+        if (n != sharedBy) {
+            global.setRate(maxPerSecond / n, nanoTime.getAsLong());
+            sharedBy = n;
+            LOG.info("{} node(s) share whatsapp.max-messages-per-second={}: at most {} per second from this node", n,
+                    maxPerSecond, String.format(java.util.Locale.ROOT, "%.1f", maxPerSecond / n));
+        }
+    }
+
+    /** How many nodes share the number's rate, as last counted. */
+    public int sharedBy() {
+        return sharedBy;
     }
 
     /** Waits briefly for the global rate if needed; returns GO, or a deferral when the send must wait longer. */
@@ -171,8 +193,8 @@ public final class SendGate {
      * the future (the caller then waits); {@link #tryTake} never does.
      */
     static final class TokenBucket {
-        private final double capacity;
-        private final double nanosPerToken;
+        private double capacity;
+        private double nanosPerToken;
         private double tokens;
         private long updatedAt;
 
@@ -205,6 +227,14 @@ public final class SendGate {
             }
             tokens -= 1;
             return wait;
+        }
+
+        /** A new rate from now on: {@code perSecond} tokens a second, at most a second's worth held. */
+        synchronized void setRate(double perSecond, long now) {
+            refill(now);
+            capacity = Math.max(1, perSecond);
+            nanosPerToken = 1e9 / perSecond;
+            tokens = Math.min(tokens, capacity);
         }
 
         synchronized void giveBack() {

@@ -47,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>each file was read by one node, except the one A was reading at the kill, which B took over once A's lock
  *       went stale; the same for each mail, and every mail ends flagged as seen;</li>
  *   <li>the expiry sweep (every 2 s) ran once per tick across both nodes, and on B alone after the kill;</li>
+ *   <li>the two nodes shared the number's send rate, and B took all of it once A's heartbeat went stale;</li>
  *   <li>B finished all the work: none stays QUEUED.</li>
  * </ul>
  */
@@ -57,6 +58,8 @@ class MultiNodeIT {
     static final int FILES = 4;
     static final int ROWS_PER_FILE = 600;
     static final int CRM_BATCH = 400;
+    /** SendGate.shareWith's log line for n nodes. */
+    static final String RATE_SHARE = "%d node(s) share whatsapp.max-messages-per-second";
     static final int MAILS = 30;
     static final int NOTIFICATIONS_PER_MAIL = 5;
     static final String MAILBOX = "windowgate@acme.example";
@@ -156,6 +159,11 @@ class MultiNodeIT {
                     assertThat(unsent.stream().limit(20).toList()).as("not sent yet (%d)", unsent.size()).isEmpty();
                     assertThat(apiB.list("QUEUED", 100)).as("QUEUED notifications").isEmpty();
                 });
+        // the number's send rate: shared by two nodes while both ran, B's alone once A's heartbeat went stale
+        await("node B takes the whole send rate").atMost(Duration.ofSeconds(30))
+                .until(() -> b.logTail(1_000_000).contains(RATE_SHARE.formatted(1)));
+        assertThat(a.logTail(1_000_000)).as("A counted B").contains(RATE_SHARE.formatted(2));
+        assertThat(b.logTail(1_000_000)).as("B counted A").contains(RATE_SHARE.formatted(2));
         // and the sweep keeps ticking on B alone
         await("three sweeps on node B after the kill").atMost(Duration.ofSeconds(30))
                 .until(() -> sweepTicks(b).size() >= sweepsBeforeKill.size() + 3);

@@ -13,7 +13,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import io.windowgate.cluster.RateShare;
 import io.windowgate.store.ClusterLockStore.Acquired;
+import io.windowgate.whatsapp.SendGate;
 import org.junit.jupiter.api.Test;
 
 /** cluster_lock: one node per dropped file or mail, taken over from a dead node by exactly one other. */
@@ -112,5 +114,43 @@ abstract class ClusterLockContract extends StoreTestSupport {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void theNodesShareTheSendRateAndASilentNodesShareGoesBackToTheOthers() throws Exception {
+        ClusterLockStore locks = locks();
+        SendGate gate1 = gate();
+        SendGate gate2 = gate();
+        RateShare node1 = new RateShare(locks, gate1, "node-1", MAX_AGE, clock);
+        RateShare node2 = new RateShare(locks, gate2, "node-2", MAX_AGE, clock);
+
+        node1.refresh();
+        assertThat(gate1.sharedBy()).as("alone").isEqualTo(1);
+        node2.refresh();
+        node1.refresh();
+        assertThat(gate1.sharedBy()).isEqualTo(2);
+        assertThat(gate2.sharedBy()).isEqualTo(2);
+
+        // node-1 falls silent (killed): node-2 takes the whole rate once node-1's heartbeat is older than MAX_AGE
+        clock.advance(MAX_AGE.minusSeconds(1));
+        node2.refresh();
+        assertThat(gate2.sharedBy()).as("node-1 may still be alive").isEqualTo(2);
+        clock.advance(Duration.ofSeconds(2));
+        node2.refresh();
+        assertThat(gate2.sharedBy()).isEqualTo(1);
+
+        // long gone: its row is purged; were it only stalled, its next refresh registers it again
+        clock.advance(MAX_AGE.multipliedBy(10));
+        node2.refresh();
+        assertThat(countRows("cluster_lock")).isEqualTo(1);
+        node1.refresh();
+        node2.refresh();
+        assertThat(gate1.sharedBy()).isEqualTo(2);
+        assertThat(gate2.sharedBy()).isEqualTo(2);
+    }
+
+    private SendGate gate() {
+        return new SendGate(new SendingStateStore(database.dataSource(), clock), clock, System::nanoTime, 80,
+                Duration.ofSeconds(6), 1, Duration.ZERO);
     }
 }

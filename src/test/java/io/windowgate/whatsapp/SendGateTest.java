@@ -82,6 +82,30 @@ class SendGateTest {
     }
 
     @Test
+    void withTwoNodesEachSendsHalfTheRateAndTheWholeRateWhenAlone() throws Exception {
+        SendGate gate = gate(10, Duration.ofSeconds(6), 1000, Duration.ZERO);
+        gate.shareWith(2);
+
+        assertThat(admitted(gate, 20)).as("a second's worth with two nodes").isEqualTo(5);
+        assertThat(gate.admit("+14155550199").notBefore()).as("one every 200 ms").isEqualTo(T0.plusMillis(200));
+        advance(Duration.ofSeconds(1));
+        assertThat(admitted(gate, 20)).isEqualTo(5);
+
+        gate.shareWith(1); // the other node is gone
+        advance(Duration.ofSeconds(1));
+        assertThat(admitted(gate, 20)).as("the whole rate again").isEqualTo(10);
+        assertThat(gate.sharedBy()).isEqualTo(1);
+    }
+
+    private static int admitted(SendGate gate, int tries) throws Exception {
+        int go = 0;
+        for (int i = 0; i < tries; i++) {
+            go += gate.admit(String.format("+1415555%04d", i)).go() ? 1 : 0;
+        }
+        return go;
+    }
+
+    @Test
     void aDeferralByTheGlobalRateDoesNotUseUpTheRecipientsPacing() throws Exception {
         SendGate gate = gate(1, Duration.ofSeconds(6), 1, Duration.ZERO);
         assertThat(gate.admit(BOB).go()).isTrue();
