@@ -38,6 +38,8 @@ public final class NotificationStore {
 
     private final DataSource dataSource;
     private final Clock clock;
+    /** Whether claims may skip rows locked by other claimers; null until the first claim asks the database. */
+    private volatile Boolean skipLocked;
     private final ObjectMapper json = new ObjectMapper();
 
     public NotificationStore(DataSource dataSource, Clock clock) {
@@ -277,7 +279,7 @@ public final class NotificationStore {
         Instant now = clock.instant();
         return Jdbc.inTransaction(dataSource, c -> {
             List<StoredNotification> candidates = new ArrayList<>();
-            boolean skipLocked = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName());
+            boolean skipLocked = supportsSkipLocked(c);
             try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM notification "
                     + "WHERE status = 'QUEUED' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
                     + (skipLocked ? " LIMIT ? FOR UPDATE SKIP LOCKED" : ""))) {
@@ -310,6 +312,16 @@ public final class NotificationStore {
             }
             return claimed;
         });
+    }
+
+    /** Whether the database reads {@code FOR UPDATE SKIP LOCKED} (PostgreSQL); asked once, not at every claim. */
+    private boolean supportsSkipLocked(Connection c) throws SQLException {
+        Boolean known = skipLocked;
+        if (known == null) {
+            known = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName());
+            skipLocked = known;
+        }
+        return known;
     }
 
     /**

@@ -17,6 +17,25 @@ final class BenchReport {
     private final List<String> targets = new ArrayList<>();
     private boolean allMet = true;
 
+    /** A benchmark's body: returns its exit status. */
+    @FunctionalInterface
+    interface Run {
+        int run() throws Exception;
+    }
+
+    /**
+     * Runs a benchmark's main and exits with its status, or 3 when it threw: exits even though HTTP client and server
+     * threads are still alive.
+     */
+    static void exitWith(Run benchmark) {
+        try {
+            System.exit(benchmark.run());
+        } catch (Throwable e) {
+            e.printStackTrace();
+            System.exit(3);
+        }
+    }
+
     /** Prints a line and keeps it for the report. */
     void line(String format, Object... args) {
         String line = args.length == 0 ? format : String.format(format, args);

@@ -1,5 +1,7 @@
 package io.windowgate.it;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -188,13 +190,7 @@ public final class BulkBenchmark {
     }
 
     public static void main(String[] args) {
-        try {
-            System.exit(benchmark(args));
-        } catch (Throwable e) {
-            // exit even though HTTP client and server threads are still alive
-            e.printStackTrace();
-            System.exit(3);
-        }
+        BenchReport.exitWith(() -> benchmark(args));
     }
 
     /** Runs the benchmark; returns the exit status (0 = ratio reached, 1 = below, 2 = usage). */
@@ -464,19 +460,15 @@ public final class BulkBenchmark {
     }
 
     /** Polls GET /api/files/{name} until its run is DONE (fails on ABORTED or after 2 minutes); returns the figures. */
-    static JsonNode awaitFileDone(WindowgateApi api, String name) throws Exception {
-        long until = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (true) {
-            JsonNode run = api.fileProgress(name);
-            String status = run == null ? null : run.path("status").asText();
-            if ("DONE".equals(status)) {
-                return run;
-            }
-            if ("ABORTED".equals(status) || System.nanoTime() - until > 0) {
-                throw new IllegalStateException(name + " is not DONE in /api/files: " + run);
-            }
-            Thread.sleep(100);
-        }
+    static JsonNode awaitFileDone(WindowgateApi api, String name) {
+        return await(name + " DONE in /api/files").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    JsonNode run = api.fileProgress(name);
+                    if (run != null && "ABORTED".equals(run.path("status").asText())) {
+                        throw new IllegalStateException(name + " is not DONE in /api/files: " + run);
+                    }
+                    return run;
+                }, run -> run != null && "DONE".equals(run.path("status").asText()));
     }
 
     /** Every row must have been read and sent, none held, rejected, failed, duplicated or left queued. */
@@ -491,14 +483,9 @@ public final class BulkBenchmark {
     }
 
     /** Waits until the app has moved a dropped file to .done/ (its reading thread has finished with it). */
-    static void awaitMovedToDone(Path dropDir, String name) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (!Files.exists(dropDir.resolve(".done").resolve(name))) {
-            if (System.nanoTime() - until > 0) {
-                throw new IllegalStateException(name + " did not move to .done/ within 2 minutes");
-            }
-            Thread.sleep(50);
-        }
+    static void awaitMovedToDone(Path dropDir, String name) {
+        await(name + " moved to .done/").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Files.exists(dropDir.resolve(".done").resolve(name)));
     }
 
     /** {lost ids, then repeated sends} of each id range: {lostA, repeatedA, lostB, repeatedB}. */

@@ -30,13 +30,7 @@ public final class LatencyBenchmark {
     private static final List<String> ALL_PARTS = List.of("expiry", "crm", "startup");
 
     public static void main(String[] args) {
-        try {
-            System.exit(benchmark(args));
-        } catch (Throwable e) {
-            // exit even though HTTP client and server threads are still alive
-            e.printStackTrace();
-            System.exit(3);
-        }
+        BenchReport.exitWith(() -> benchmark(args));
     }
 
     static int benchmark(String[] args) throws Exception {

@@ -65,13 +65,7 @@ public final class OutboxBenchmark {
     }
 
     public static void main(String[] args) {
-        try {
-            System.exit(benchmark(args));
-        } catch (Throwable e) {
-            // exit even though HTTP client and server threads are still alive
-            e.printStackTrace();
-            System.exit(3);
-        }
+        BenchReport.exitWith(() -> benchmark(args));
     }
 
     /** Runs the benchmark; returns the exit status (0 = both ratios at least 2/3, 1 = one below, 2 = usage). */
