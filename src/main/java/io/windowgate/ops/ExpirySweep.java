@@ -10,7 +10,10 @@ import io.windowgate.store.SessionWindowStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The scheduled housekeeping: expires stale windows and held notifications older than hold.max-age, set-based. */
+/**
+ * The scheduled housekeeping: expires stale windows (by moving the expiry watermark, see
+ * {@link SessionWindowStore#expireStale}) and held notifications older than hold.max-age (one set-based update).
+ */
 public final class ExpirySweep {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExpirySweep.class);

@@ -87,13 +87,45 @@ public final class SessionWindowStore {
         }
     }
 
-    /** Marks every open window whose latest inbound message is at or before the cutoff as expired, in one statement. */
+    /**
+     * Expires every open window whose latest inbound message is at or before the cutoff, by moving the expiry watermark
+     * (table {@code window_sweep}, migration V12) forward to the cutoff: a window is expired when its latest inbound
+     * message is at or before the watermark, as the view {@code session_window_status} shows. Nothing is written per
+     * window, so a million stale windows cost one count over an index range and one row update.
+     *
+     * <p>The watermark only moves forward. When two sweeps race (a manual run beside the scheduled one), the one that
+     * moves it second finds it moved and answers 0, so no window is counted twice.
+     *
+     * @return the number of open windows this sweep expired
+     */
     public int expireStale(Instant cutoff) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("UPDATE session_window SET state = 'EXPIRED', updated_at = ? "
-                     + "WHERE state = 'OPEN' AND last_inbound_at <= ?")) {
-            Jdbc.bind(s, clock.instant(), cutoff);
-            return s.executeUpdate();
-        }
+        return Jdbc.inTransaction(dataSource, c -> {
+            Instant previous;
+            try (PreparedStatement s = c.prepareStatement("SELECT cutoff FROM window_sweep WHERE id = 1");
+                 ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("table window_sweep has no row: the database was not migrated by Flyway "
+                            + "(migration V12 creates the row)");
+                }
+                previous = Jdbc.instant(rs, "cutoff");
+            }
+            if (!cutoff.isAfter(previous)) {
+                return 0;
+            }
+            int expired;
+            try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM session_window "
+                    + "WHERE state = 'OPEN' AND last_inbound_at > ? AND last_inbound_at <= ?")) {
+                Jdbc.bind(s, previous, cutoff);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    expired = rs.getInt(1);
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("UPDATE window_sweep SET cutoff = ?, swept_at = ? "
+                    + "WHERE id = 1 AND cutoff = ?")) {
+                Jdbc.bind(s, cutoff, clock.instant(), previous);
+                return s.executeUpdate() == 1 ? expired : 0;
+            }
+        });
     }
 }

@@ -33,9 +33,11 @@ import org.flywaydb.core.Flyway;
  *
  * <p>Each database is migrated with the app's own Flyway migrations and filled with JDBC batches:
  * <ul>
- *   <li>{@code stale} OPEN windows whose latest inbound message is 24 h - 5 min or more ago (to expire);</li>
+ *   <li>{@code stale} OPEN windows whose latest inbound message is 24 h - 5 min or more ago, after the previous
+ *       sweep's cutoff (to expire);</li>
  *   <li>{@code fresh} OPEN windows inside the window (must stay OPEN);</li>
- *   <li>{@code done} windows already EXPIRED or CLOSED by earlier sweeps or by the provider (must stay so);</li>
+ *   <li>{@code done} windows already EXPIRED by an earlier sweep (at or before its watermark, V12) or CLOSED by the
+ *       provider (must stay so);</li>
  *   <li>{@code heldOld} HELD notifications older than hold.max-age (to expire), {@code heldYoung} younger ones and
  *       {@code other} old notifications in other statuses (must stay as they are).</li>
  * </ul>
@@ -43,7 +45,8 @@ import org.flywaydb.core.Flyway;
  * autovacuum does, then CHECKPOINT, so that every page the sweep touches is written in full to the WAL once, as in
  * production where the stale windows are cold pages), and exactly what the Quartz route session-window-expiry calls,
  * {@link ExpirySweep#run()}, is timed once, with the production policy (24 h, PT5M margin, P7D hold.max-age) on a
- * fixed clock. The counts it answers and the states left in the tables are checked. Then a webhook's window update
+ * fixed clock. The counts it answers and the states the database shows afterwards (view session_window_status for
+ * the windows) are checked, and that they were OPEN before. Then a webhook's window update
  * is timed (what the database makes wait after the sweep), and a second sweep, which finds nothing to expire (the
  * steady state, once a minute).
  *
@@ -173,6 +176,8 @@ final class ExpiryBenchmark {
         long heap = "HSQLDB".equals(database) ? heapUsedMib() : -1;
         printPlans(dataSource, vendor);
 
+        verifyBefore(dataSource);
+
         SessionWindowStore windows = new SessionWindowStore(dataSource, clock);
         ExpirySweep sweep = new ExpirySweep(windows, new NotificationStore(dataSource, clock),
                 new SessionWindowPolicy(clock, 24, Duration.ofMinutes(5)), HOLD_MAX_AGE, clock);
@@ -206,6 +211,7 @@ final class ExpiryBenchmark {
     private void load(HikariDataSource dataSource) throws SQLException {
         Instant cutoff = now.minus(Duration.ofHours(24).minusMinutes(5));
         Instant holdLimit = now.minus(HOLD_MAX_AGE);
+        Instant previousCutoff = cutoff.minus(Duration.ofDays(8));
         int weekSeconds = 7 * 24 * 3600;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -220,15 +226,21 @@ final class ExpiryBenchmark {
                 for (int i = 0; i < data.fresh; i++) {
                     addWindow(s, n++, now.minusSeconds(i % (23 * 3600 + 54 * 60)), "OPEN");
                 }
-                // done: older than the stale ones, nine in ten EXPIRED, one in ten CLOSED (131047)
+                // done: older than the stale ones, nine in ten expired by an earlier sweep (its watermark, set
+                // below), one in ten CLOSED (131047)
                 for (int i = 0; i < data.done; i++) {
-                    addWindow(s, n++, cutoff.minus(Duration.ofDays(8)).minusSeconds(i % weekSeconds),
-                            i % 10 == 0 ? "CLOSED" : "EXPIRED");
+                    addWindow(s, n++, previousCutoff.minusSeconds(i % weekSeconds), i % 10 == 0 ? "CLOSED" : "OPEN");
                 }
                 if (n % BATCH != 0) {
                     s.executeBatch();
                     c.commit();
                 }
+            }
+            try (PreparedStatement s = c.prepareStatement("UPDATE window_sweep SET cutoff = ?, swept_at = ?")) {
+                s.setObject(1, utc(previousCutoff));
+                s.setObject(2, utc(previousCutoff));
+                s.executeUpdate();
+                c.commit();
             }
             try (PreparedStatement s = c.prepareStatement("INSERT INTO notification (id, recipient, body_text, "
                     + "category, source, status, hold_reason, created_at, updated_at) "
@@ -286,8 +298,9 @@ final class ExpiryBenchmark {
         String cutoff = literal(vendor, now.minus(Duration.ofHours(24).minusMinutes(5)));
         String holdLimit = literal(vendor, now.minus(HOLD_MAX_AGE));
         String[] statements = {
-            "UPDATE session_window SET state = 'EXPIRED', updated_at = " + literal(vendor, now)
-                + " WHERE state = 'OPEN' AND last_inbound_at <= " + cutoff,
+            "SELECT COUNT(*) FROM session_window WHERE state = 'OPEN' AND last_inbound_at > "
+                + literal(vendor, now.minus(Duration.ofHours(24).minusMinutes(5)).minus(Duration.ofDays(8)))
+                + " AND last_inbound_at <= " + cutoff,
             "UPDATE notification SET status = 'EXPIRED', error_details = 'x', updated_at = " + literal(vendor, now)
                 + " WHERE status = 'HELD' AND created_at <= " + holdLimit};
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
@@ -303,7 +316,7 @@ final class ExpiryBenchmark {
                         }
                     }
                 }
-                System.out.println("      plan of " + sql.substring(0, sql.indexOf(" SET")) + ":" + plan);
+                System.out.println("      plan of " + sql.substring(0, sql.indexOf(" WHERE")) + ":" + plan);
             }
         }
     }
@@ -314,9 +327,25 @@ final class ExpiryBenchmark {
                 + instant.toString().replace('T', ' ').replace("Z", "+00:00") + "'";
     }
 
+    /** Fails unless the database shows the stale windows OPEN before the sweep (and the others as loaded). */
+    private void verifyBefore(HikariDataSource dataSource) throws SQLException {
+        Map<String, Long> windows = counts(dataSource, "SELECT state, COUNT(*) FROM session_window_status "
+                + "GROUP BY state");
+        long closed = (data.done + 9) / 10;
+        Map<String, Long> expected = new TreeMap<>();
+        expected.put("OPEN", (long) data.stale + data.fresh);
+        expected.put("EXPIRED", (long) data.done - closed);
+        expected.put("CLOSED", closed);
+        expected.values().removeIf(v -> v == 0);
+        if (!windows.equals(expected)) {
+            throw new IllegalStateException("before the sweep the windows are " + windows + ", expected " + expected);
+        }
+    }
+
     /** Fails unless the sweep expired exactly the stale windows and old held notifications and nothing else. */
     private void verify(HikariDataSource dataSource, ExpirySweep.Result result) throws SQLException {
-        Map<String, Long> windows = counts(dataSource, "SELECT state, COUNT(*) FROM session_window GROUP BY state");
+        Map<String, Long> windows = counts(dataSource, "SELECT state, COUNT(*) FROM session_window_status "
+                + "GROUP BY state");
         Map<String, Long> held = counts(dataSource, "SELECT status, COUNT(*) FROM notification "
                 + "WHERE hold_reason IS NOT NULL GROUP BY status");
         long closed = (data.done + 9) / 10;

@@ -38,6 +38,8 @@ class SessionWindowExpiryRouteTest extends RouteTestSupport {
         NotificationStore store = context.getRegistry().lookupByNameAndType("notificationStore", NotificationStore.class);
         store.insert(new Notification("held-old", "+14155550102", "hi", null, null, null, "csv"), Status.HELD);
 
+        assertThat(windowState("+14155550101")).as("not yet swept").isEqualTo("OPEN");
+
         runScheduledRoute("session-window-expiry");
 
         assertThat(windowState("+14155550100")).isEqualTo("OPEN");
@@ -58,7 +60,7 @@ class SessionWindowExpiryRouteTest extends RouteTestSupport {
     private String windowState(String recipient) throws Exception {
         DataSource ds = context.getRegistry().lookupByNameAndType("dataSource", DataSource.class);
         try (Connection c = ds.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT state FROM session_window WHERE recipient = ?")) {
+             PreparedStatement s = c.prepareStatement("SELECT state FROM session_window_status WHERE recipient = ?")) {
             s.setString(1, recipient);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? rs.getString(1).trim() : null;

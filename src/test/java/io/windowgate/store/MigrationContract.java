@@ -3,7 +3,12 @@ package io.windowgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 
 import io.windowgate.notification.Status;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -13,12 +18,16 @@ import org.junit.jupiter.api.Test;
 abstract class MigrationContract extends StoreTestSupport {
 
     /** The newest migration in src/main/resources/db/migration; raise it with every new migration. */
-    private static final int LATEST_VERSION_HSQLDB = 11;
-    /** V11 (CACHED tables) exists for HSQLDB only. */
-    private static final int LATEST_VERSION_POSTGRESQL = 10;
+    private static final int LATEST_VERSION_HSQLDB = 13;
+    /** V11 (CACHED tables) and V13 (an index PostgreSQL has in partial form since V10) exist for HSQLDB only. */
+    private static final int LATEST_VERSION_POSTGRESQL = 12;
 
     private int latestVersion() {
         return database.vendor() == TestDatabase.Vendor.HSQLDB ? LATEST_VERSION_HSQLDB : LATEST_VERSION_POSTGRESQL;
+    }
+
+    private int migrationCount() {
+        return database.vendor() == TestDatabase.Vendor.HSQLDB ? LATEST_VERSION_HSQLDB : LATEST_VERSION_POSTGRESQL - 1;
     }
 
     @Override
@@ -33,7 +42,7 @@ abstract class MigrationContract extends StoreTestSupport {
         MigrateResult result = database.migrate();
 
         assertThat(result.success).isTrue();
-        assertThat(result.migrationsExecuted).isEqualTo(latestVersion());
+        assertThat(result.migrationsExecuted).isEqualTo(migrationCount());
         assertThat(result.initialSchemaVersion).isNull();
         assertThat(result.targetSchemaVersion).isEqualTo(Integer.toString(latestVersion()));
         assertThat(countRows("notification")).isZero();
@@ -56,5 +65,42 @@ abstract class MigrationContract extends StoreTestSupport {
         assertThat(again.initialSchemaVersion).isEqualTo(Integer.toString(latestVersion()));
         assertThat(countRows("notification")).isEqualTo(1);
         assertThat(windows.lastInboundAt(ALICE)).isEqualTo(T0);
+    }
+
+    @Test
+    void windowsExpiredBeforeV12StayExpiredAndTheNextSweepCountsOnlyNewOnes() throws Exception {
+        // the last version before V12 (V11 exists for HSQLDB only)
+        database.migrate(database.vendor() == TestDatabase.Vendor.HSQLDB ? "11" : "10");
+        Instant firstCutoff = T0.minus(Duration.ofDays(2));
+        // as the sweep of V11 and before left them: row states written per window
+        insertWindow("+14155550001", firstCutoff.minusSeconds(3_600), "EXPIRED");
+        insertWindow("+14155550002", firstCutoff, "EXPIRED");
+        insertWindow("+14155550003", firstCutoff.minusSeconds(60), "CLOSED");
+        insertWindow("+14155550004", T0.minus(Duration.ofHours(30)), "OPEN");
+        insertWindow("+14155550005", T0, "OPEN");
+
+        database.migrate();
+
+        assertThat(windowState("+14155550001")).isEqualTo("EXPIRED");
+        assertThat(windowState("+14155550002")).isEqualTo("EXPIRED");
+        assertThat(windowState("+14155550003")).isEqualTo("CLOSED");
+        assertThat(windowState("+14155550004")).isEqualTo("OPEN");
+        assertThat(windowState("+14155550005")).isEqualTo("OPEN");
+        assertThat(windows.expireStale(T0.minus(Duration.ofHours(24)))).as("only the one still open").isEqualTo(1);
+        assertThat(windowState("+14155550004")).isEqualTo("EXPIRED");
+        assertThat(windowState("+14155550005")).isEqualTo("OPEN");
+    }
+
+    private void insertWindow(String recipient, Instant lastInboundAt, String state) throws SQLException {
+        try (Connection c = database.dataSource().getConnection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO session_window "
+                     + "(recipient, last_inbound_at, last_inbound_wamid, state, updated_at) VALUES (?, ?, ?, ?, ?)")) {
+            s.setString(1, recipient);
+            s.setObject(2, lastInboundAt.atOffset(ZoneOffset.UTC));
+            s.setString(3, "wamid." + recipient);
+            s.setString(4, state);
+            s.setObject(5, lastInboundAt.atOffset(ZoneOffset.UTC));
+            s.executeUpdate();
+        }
     }
 }

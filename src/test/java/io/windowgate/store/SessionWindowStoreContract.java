@@ -172,6 +172,54 @@ abstract class SessionWindowStoreContract extends StoreTestSupport {
         assertThat(windows.lastInboundAt(ALICE)).isEqualTo(cutoff.minusSeconds(60));
     }
 
+    @Test
+    void expiryWatermarkNeverMovesBack() throws Exception {
+        Instant cutoff = T0.minus(Duration.ofHours(24));
+        windows.recordInbound("+14155550001", cutoff.minusSeconds(60), "w1");
+        windows.recordInbound("+14155550002", cutoff.minusSeconds(3_600), "w2");
+        assertThat(windows.expireStale(cutoff)).isEqualTo(2);
+
+        assertThat(windows.expireStale(cutoff.minusSeconds(1_800))).as("an earlier cutoff expires nothing").isZero();
+
+        assertThat(windowState("+14155550001")).as("and opens nothing again").isEqualTo("EXPIRED");
+        assertThat(windowState("+14155550002")).isEqualTo("EXPIRED");
+    }
+
+    @Test
+    void sweepRacingAnotherCountsEachWindowOnce() throws Exception {
+        Instant cutoff = T0.minus(Duration.ofHours(24));
+        windows.recordInbound("+14155550001", cutoff.minusSeconds(60), "w1");
+        windows.recordInbound("+14155550002", cutoff.minusSeconds(30), "w2");
+        int[] other = new int[1];
+        // another sweep moves the watermark after this one read it and before this one moves it
+        DataSource racing = RacingDataSource.beforeFirst(database.dataSource(), "UPDATE window_sweep",
+                () -> other[0] = windows.expireStale(cutoff));
+        SessionWindowStore store = new SessionWindowStore(racing, clock);
+
+        int mine = store.expireStale(cutoff);
+
+        assertThat(other[0]).isEqualTo(2);
+        assertThat(mine).as("the sweep that came second expired nothing").isZero();
+        assertThat(windowState("+14155550001")).isEqualTo("EXPIRED");
+    }
+
+    @Test
+    void closedWindowStaysClosedAndALateMessageBeforeTheWatermarkIsExpiredAtOnce() throws Exception {
+        Instant cutoff = T0.minus(Duration.ofHours(24));
+        windows.recordInbound(ALICE, cutoff.minusSeconds(60), "wamid.alice");
+        windows.closeByProvider(ALICE, cutoff);
+        windows.recordInbound("+14155550002", cutoff.minusSeconds(90), "w2");
+        assertThat(windows.expireStale(cutoff)).as("a closed window is not expired again").isEqualTo(1);
+
+        // a webhook that arrives late, for a message older than the last sweep's cutoff
+        windows.recordInbound("+14155550003", cutoff.minusSeconds(120), "wamid.late");
+
+        assertThat(windowState(ALICE)).isEqualTo("CLOSED");
+        assertThat(windowState("+14155550002")).isEqualTo("EXPIRED");
+        assertThat(windowState("+14155550003")).isEqualTo("EXPIRED");
+        assertThat(windows.expireStale(cutoff.plusSeconds(1))).isZero();
+    }
+
     /** Not a benchmark: prints how long one set-based expiry takes over 100,000 windows on this database. */
     @Test
     void expireStaleOverHundredThousandWindowsIsOneExactStatement() throws Exception {

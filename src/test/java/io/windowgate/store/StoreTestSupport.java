@@ -63,10 +63,10 @@ abstract class StoreTestSupport {
                 Map.of()), Category.UTILITY, null, "csv");
     }
 
-    /** The housekeeping state of a recipient's window row (OPEN / EXPIRED), null when there is no row. */
+    /** The state of a recipient's window (OPEN / EXPIRED / CLOSED) as the database shows it, null when there is none. */
     protected String windowState(String recipient) throws SQLException {
         try (Connection c = database.dataSource().getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT state FROM session_window WHERE recipient = ?")) {
+             PreparedStatement s = c.prepareStatement("SELECT state FROM session_window_status WHERE recipient = ?")) {
             s.setString(1, recipient);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;

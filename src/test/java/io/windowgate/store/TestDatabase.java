@@ -78,11 +78,17 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Migrates exactly as AppConfiguration does: the common scripts plus the vendor folder, chosen by the URL. */
     public MigrateResult migrate() {
+        return migrate("latest");
+    }
+
+    /** Migrates up to the given version only ("latest": all), as a database of an earlier release would be. */
+    public MigrateResult migrate(String targetVersion) {
         String folder = url.startsWith("jdbc:postgresql:") ? "postgresql" : "hsqldb";
         return Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration/common", "classpath:db/migration/" + folder)
                 .failOnMissingLocations(false)
+                .target(targetVersion)
                 .load()
                 .migrate();
     }
