@@ -41,6 +41,7 @@ public final class NotificationStore {
     /** Whether claims may skip rows locked by other claimers; null until the first claim asks the database. */
     private volatile Boolean skipLocked;
     private final ObjectMapper json = new ObjectMapper();
+    private final GroupCommit<SentRecord> sentRecords = new GroupCommit<>(this::writeSent);
 
     public NotificationStore(DataSource dataSource, Clock clock) {
         this.dataSource = dataSource;
@@ -182,12 +183,21 @@ public final class NotificationStore {
     }
 
     /**
-     * {@link #markSent(String, String, String)} and the message's cost estimate (message_cost) in one transaction: one
-     * commit, so one disk sync, per send. No estimate without a wamid (nothing to price).
+     * {@link #markSent(String, String, String)} and the message's cost estimate (message_cost) in one transaction.
+     * Sends recorded by several senders at the same time share that transaction ({@link GroupCommit}): one commit, so
+     * one disk sync, for all of them. It returns once this send is committed. No estimate without a wamid (nothing to
+     * price).
      */
     public void markSent(String id, String route, String wamid, CostLedgerStore.Estimate estimate)
             throws SQLException {
-        Instant now = clock.instant();
+        sentRecords.submit(new SentRecord(id, route, wamid, estimate, clock.instant()));
+    }
+
+    /** One provider-accepted send to record. */
+    private record SentRecord(String id, String route, String wamid, CostLedgerStore.Estimate estimate, Instant at) {
+    }
+
+    private void writeSent(List<SentRecord> records) throws SQLException {
         Jdbc.inTransaction(dataSource, c -> {
             try (PreparedStatement s = c.prepareStatement("UPDATE notification SET route = ?, wamid = ?, "
                     + "attempts = attempts + 1, status = CASE WHEN status = 'QUEUED' THEN 'SENT' ELSE status END, "
@@ -195,11 +205,22 @@ public final class NotificationStore {
                     + "error_title = CASE WHEN status = 'FAILED' THEN error_title ELSE NULL END, "
                     + "error_details = CASE WHEN status = 'FAILED' THEN error_details ELSE NULL END, "
                     + "lease_owner = NULL, outcome_unknown_since = NULL, updated_at = ? WHERE id = ?")) {
-                Jdbc.bind(s, route, wamid, now, id);
-                s.executeUpdate();
+                for (SentRecord r : records) {
+                    Jdbc.bind(s, r.route(), r.wamid(), r.at(), r.id());
+                    if (records.size() == 1) {
+                        s.executeUpdate();
+                    } else {
+                        s.addBatch();
+                    }
+                }
+                if (records.size() > 1) {
+                    s.executeBatch();
+                }
             }
-            if (estimate != null && wamid != null) {
-                CostLedgerStore.insertEstimate(c, wamid, id, estimate, now);
+            for (SentRecord r : records) {
+                if (r.estimate() != null && r.wamid() != null) {
+                    CostLedgerStore.insertEstimate(c, r.wamid(), r.id(), r.estimate(), r.at());
+                }
             }
             return null;
         });

@@ -1,0 +1,129 @@
+package io.windowgate.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** GroupCommit with a writer that records the groups it is given (the database side is in the store contracts). */
+class GroupCommitTest {
+
+    private final ExecutorService threads = Executors.newFixedThreadPool(4);
+    private final List<List<String>> groups = Collections.synchronizedList(new ArrayList<>());
+
+    @AfterEach
+    void stopThreads() {
+        threads.shutdownNow();
+    }
+
+    @Test
+    void recordsSubmittedWhileAWriteIsUnderWayGoTogetherInTheNextOne() throws Exception {
+        CountDownLatch firstWriteStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirstWrite = new CountDownLatch(1);
+        GroupCommit<String> commit = new GroupCommit<>(records -> {
+            groups.add(List.copyOf(records));
+            if (records.contains("first")) {
+                firstWriteStarted.countDown();
+                awaitRelease(releaseFirstWrite);
+            }
+        });
+        Future<?> first = threads.submit(() -> submit(commit, "first"));
+        assertThat(firstWriteStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Future<?>> others = new ArrayList<>();
+        for (String record : List.of("a", "b", "c")) {
+            others.add(threads.submit(() -> submit(commit, record)));
+        }
+        // all three wait for the first write to end
+        await().atMost(Duration.ofSeconds(10)).until(() -> queued(commit) == 3);
+        assertThat(others).noneMatch(Future::isDone);
+
+        releaseFirstWrite.countDown();
+        first.get(10, TimeUnit.SECONDS);
+        for (Future<?> other : others) {
+            other.get(10, TimeUnit.SECONDS);
+        }
+
+        assertThat(groups).hasSize(2);
+        assertThat(groups.get(0)).containsExactly("first");
+        assertThat(groups.get(1)).containsExactlyInAnyOrder("a", "b", "c");
+    }
+
+    @Test
+    void aGroupThatFailsIsWrittenRecordByRecordAndOnlyTheBadRecordFails() throws Exception {
+        CountDownLatch firstWriteStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirstWrite = new CountDownLatch(1);
+        GroupCommit<String> commit = new GroupCommit<>(records -> {
+            groups.add(List.copyOf(records));
+            if (records.contains("first")) {
+                firstWriteStarted.countDown();
+                awaitRelease(releaseFirstWrite);
+            }
+            if (records.contains("bad")) {
+                throw new SQLException("value too long for column wamid", "22001");
+            }
+        });
+        Future<?> first = threads.submit(() -> submit(commit, "first"));
+        assertThat(firstWriteStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        Future<?> good = threads.submit(() -> submit(commit, "good"));
+        Future<?> bad = threads.submit(() -> submit(commit, "bad"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> queued(commit) == 2);
+
+        releaseFirstWrite.countDown();
+        first.get(10, TimeUnit.SECONDS);
+        good.get(10, TimeUnit.SECONDS);
+
+        assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(SQLException.class)
+                .hasMessageContaining("value too long")
+                .satisfies(e -> assertThat(((SQLException) e.getCause().getCause()).getSQLState()).isEqualTo("22001"));
+        // the group of two failed, then each was written alone
+        assertThat(groups).hasSize(4);
+        assertThat(groups.get(1)).containsExactlyInAnyOrder("good", "bad");
+        assertThat(groups.subList(2, 4)).containsExactlyInAnyOrder(List.of("good"), List.of("bad"));
+    }
+
+    @Test
+    void aLoneFailingRecordFailsItsCallerWithTheDatabasesSqlState() {
+        GroupCommit<String> commit = new GroupCommit<>(records -> {
+            throw new SQLException("deadlock detected", "40P01");
+        });
+
+        assertThatThrownBy(() -> commit.submit("only"))
+                .isInstanceOf(SQLException.class)
+                .hasMessage("deadlock detected")
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("40P01"));
+    }
+
+    private static Void submit(GroupCommit<String> commit, String record) throws SQLException {
+        commit.submit(record);
+        return null;
+    }
+
+    private static void awaitRelease(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never released the write");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int queued(GroupCommit<?> commit) {
+        return commit.queued();
+    }
+}
