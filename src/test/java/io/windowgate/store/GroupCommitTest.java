@@ -23,6 +23,8 @@ class GroupCommitTest {
 
     private final ExecutorService threads = Executors.newFixedThreadPool(4);
     private final List<List<String>> groups = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch firstWriteStarted = new CountDownLatch(1);
+    private final CountDownLatch releaseFirstWrite = new CountDownLatch(1);
 
     @AfterEach
     void stopThreads() {
@@ -31,15 +33,7 @@ class GroupCommitTest {
 
     @Test
     void recordsSubmittedWhileAWriteIsUnderWayGoTogetherInTheNextOne() throws Exception {
-        CountDownLatch firstWriteStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirstWrite = new CountDownLatch(1);
-        GroupCommit<String> commit = new GroupCommit<>(records -> {
-            groups.add(List.copyOf(records));
-            if (records.contains("first")) {
-                firstWriteStarted.countDown();
-                awaitRelease(releaseFirstWrite);
-            }
-        });
+        GroupCommit<String> commit = new GroupCommit<>(this::writeHoldingTheFirst);
         Future<?> first = threads.submit(() -> submit(commit, "first"));
         assertThat(firstWriteStarted.await(10, TimeUnit.SECONDS)).isTrue();
         List<Future<?>> others = new ArrayList<>();
@@ -63,14 +57,8 @@ class GroupCommitTest {
 
     @Test
     void aGroupThatFailsIsWrittenRecordByRecordAndOnlyTheBadRecordFails() throws Exception {
-        CountDownLatch firstWriteStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirstWrite = new CountDownLatch(1);
         GroupCommit<String> commit = new GroupCommit<>(records -> {
-            groups.add(List.copyOf(records));
-            if (records.contains("first")) {
-                firstWriteStarted.countDown();
-                awaitRelease(releaseFirstWrite);
-            }
+            writeHoldingTheFirst(records);
             if (records.contains("bad")) {
                 throw new SQLException("value too long for column wamid", "22001");
             }
@@ -112,14 +100,19 @@ class GroupCommitTest {
         return null;
     }
 
-    private static void awaitRelease(CountDownLatch latch) {
-        try {
-            if (!latch.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the test never released the write");
+    /** Records the group; the write of "first" lasts until the test releases it. */
+    private void writeHoldingTheFirst(List<String> records) {
+        groups.add(List.copyOf(records));
+        if (records.contains("first")) {
+            firstWriteStarted.countDown();
+            try {
+                if (!releaseFirstWrite.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never released the write");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
