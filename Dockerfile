@@ -29,7 +29,9 @@ RUN mvn -B -q dependency:go-offline
 COPY src/ src/
 COPY routes/ routes/
 COPY application.properties ./
-RUN mvn -B -q package -DskipTests
+# -Dcds.skip: the build's own class data sharing archive would belong to this JDK and path; the runtime stage makes one
+# for its JRE below
+RUN mvn -B -q package -DskipTests -Dcds.skip=true
 
 # ---------------------------------------------------------------------------------------------------------------
 # Runtime stage: only the jar (application.properties and the routes are on its classpath)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end smoke test of the README's run command (`java -jar target/windowgate.jar`) in SANDBOX mode.
+# End-to-end smoke test of the README's run command
+# (`java -XX:SharedArchiveFile=target/windowgate.jsa -jar target/windowgate.jar`) in SANDBOX mode.
 #
 # Run from anywhere after `mvn package` (it finds the project root from its own location):
 #   bash .ci/smoke-sandbox.sh
@@ -19,6 +20,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JAR=${WINDOWGATE_JAR:-$ROOT/target/windowgate.jar}
+# the class data sharing archive mvn package makes beside the jar (the JVM ignores one that does not match)
+CDS_ARCHIVE=$(dirname "$JAR")/windowgate.jsa
 SAMPLE=$ROOT/src/test/resources/samples/orders.csv
 
 STARTUP_TIMEOUT=${SMOKE_STARTUP_TIMEOUT:-60}   # seconds until /observe/health must answer UP
@@ -150,11 +153,11 @@ echo "== Windowgate sandbox smoke test"
 echo "   jar:      $JAR"
 echo "   work dir: $TMP"
 echo "   ports:    http $HTTP_PORT, management $MGMT_PORT"
-echo "   command:  cd $TMP && java -Dcamel.server.port=$HTTP_PORT -Dcamel.management.port=$MGMT_PORT -jar $JAR"
+echo "   command:  cd $TMP && java -XX:SharedArchiveFile=$CDS_ARCHIVE -Dcamel.server.port=$HTTP_PORT -Dcamel.management.port=$MGMT_PORT -jar $JAR"
 # sandbox mode: make sure no provider credentials leak in from the environment
 (cd "$TMP" && exec env -u WHATSAPP_ACCESS_TOKEN -u WHATSAPP_APP_SECRET -u WHATSAPP_PHONE_NUMBER_ID \
-    java -Dcamel.server.port="$HTTP_PORT" -Dcamel.management.port="$MGMT_PORT" -Dwhatsapp.access-token= \
-    -jar "$JAR") >"$LOG" 2>&1 </dev/null &
+    java -XX:SharedArchiveFile="$CDS_ARCHIVE" -Dcamel.server.port="$HTTP_PORT" -Dcamel.management.port="$MGMT_PORT" \
+    -Dwhatsapp.access-token= -jar "$JAR") >"$LOG" 2>&1 </dev/null &
 APP_PID=$!
 
 t0=$SECONDS
