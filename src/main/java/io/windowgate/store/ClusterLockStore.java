@@ -102,13 +102,14 @@ public final class ClusterLockStore {
 
     /** Gives the lock up, so the key can be taken again (a file of the same name dropped later). */
     public boolean release(String name, String key, String owner) throws SQLException {
-        return update("DELETE FROM cluster_lock WHERE lock_name = ? AND lock_key = ? AND owner = ?", name, key, owner);
+        return update("DELETE FROM cluster_lock WHERE lock_name = ? AND lock_key = ? AND owner = ?", name, key, owner)
+                > 0;
     }
 
     /** Marks the lock done for good: no heartbeat, never taken over (a processed mail). */
     public boolean finish(String name, String key, String owner) throws SQLException {
         return update("UPDATE cluster_lock SET heartbeat_at = NULL WHERE lock_name = ? AND lock_key = ? AND owner = ?",
-                name, key, owner);
+                name, key, owner) > 0;
     }
 
     /** How many locks of {@code name} are held: a heartbeat at or after {@code staleBefore}. */
@@ -126,12 +127,7 @@ public final class ClusterLockStore {
 
     /** Removes the locks of {@code name} whose heartbeat stopped before {@code before} (their owners are long gone). */
     public int purgeStale(String name, Instant before) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("DELETE FROM cluster_lock WHERE lock_name = ? "
-                     + "AND heartbeat_at < ?")) {
-            Jdbc.bind(s, name, before);
-            return s.executeUpdate();
-        }
+        return update("DELETE FROM cluster_lock WHERE lock_name = ? AND heartbeat_at < ?", name, before);
     }
 
     /** Removes every lock of {@code name}. */
@@ -139,10 +135,10 @@ public final class ClusterLockStore {
         update("DELETE FROM cluster_lock WHERE lock_name = ?", name);
     }
 
-    private boolean update(String sql, Object... values) throws SQLException {
+    private int update(String sql, Object... values) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
             Jdbc.bind(s, values);
-            return s.executeUpdate() > 0;
+            return s.executeUpdate();
         }
     }
 }

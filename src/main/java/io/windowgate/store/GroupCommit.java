@@ -72,10 +72,18 @@ final class GroupCommit<T> {
             group = queue;
             queue = new ArrayList<>();
         }
+        boolean finished = false;
         try {
             write(group);
+            finished = true;
         } finally {
             synchronized (lock) {
+                for (Pending<T> p : group) {
+                    if (!finished && p.failure == null) {
+                        p.failure = new IllegalStateException("the write of this record's group did not finish");
+                    }
+                    p.done = true;
+                }
                 writing = false;
                 lock.notifyAll();
             }
@@ -90,6 +98,7 @@ final class GroupCommit<T> {
         }
     }
 
+    /** Writes the group; a record that could not be written gets its failure. */
     private void write(List<Pending<T>> group) {
         try {
             writer.write(group.stream().map(p -> p.record).toList());
@@ -104,11 +113,6 @@ final class GroupCommit<T> {
                         p.failure = alone;
                     }
                 }
-            }
-        }
-        synchronized (lock) {
-            for (Pending<T> p : group) {
-                p.done = true;
             }
         }
     }

@@ -207,15 +207,9 @@ public final class NotificationStore {
                     + "lease_owner = NULL, outcome_unknown_since = NULL, updated_at = ? WHERE id = ?")) {
                 for (SentRecord r : records) {
                     Jdbc.bind(s, r.route(), r.wamid(), r.at(), r.id());
-                    if (records.size() == 1) {
-                        s.executeUpdate();
-                    } else {
-                        s.addBatch();
-                    }
+                    s.addBatch();
                 }
-                if (records.size() > 1) {
-                    s.executeBatch();
-                }
+                s.executeBatch();
             }
             for (SentRecord r : records) {
                 if (r.estimate() != null && r.wamid() != null) {
