@@ -45,6 +45,7 @@ import io.windowgate.template.UsageLedger;
 import io.windowgate.store.SendingStateStore;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.SourceStore;
+import io.windowgate.store.StatementPins;
 import io.windowgate.whatsapp.CloudApiPayloads;
 import io.windowgate.whatsapp.DeliveryRecorder;
 import io.windowgate.whatsapp.ProviderErrors;
@@ -85,10 +86,12 @@ public class AppConfiguration implements CamelConfiguration {
         configureSources(context, settings);
 
         Clock clock = Clock.systemUTC();
-        HikariDataSource dataSource = dataSource(settings);
+        HikariDataSource pool = dataSource(settings);
         String vendor = vendor(settings.get("db.url"));
-        migrate(dataSource, vendor);
-        bind(context, "quartzProperties", quartzProperties(settings, dataSource, vendor));
+        migrate(pool, vendor);
+        bind(context, "quartzProperties", quartzProperties(settings, pool, vendor));
+        // the stores' DataSource: on HSQLDB it keeps their compiled statements (StatementPins)
+        javax.sql.DataSource dataSource = vendor.equals("hsqldb") ? new StatementPins(pool) : pool;
 
         SessionWindowPolicy windowPolicy = new SessionWindowPolicy(clock, settings.getInt("window.hours"),
                 settings.getDuration("window.safety-margin"));
@@ -135,7 +138,7 @@ public class AppConfiguration implements CamelConfiguration {
                     LOG.warn("Stopping: could not hand the claims back ({}); they are taken over when their lease ends",
                             e.getMessage());
                 } finally {
-                    dataSource.close();
+                    pool.close();
                 }
             }
         });

@@ -28,21 +28,26 @@ public final class TestDatabase implements AutoCloseable {
 
     private final Vendor vendor;
     private final String url;
-    private final HikariDataSource dataSource;
+    private final HikariDataSource pool;
+    private final StatementPins pins;
     private final AutoCloseable dropper;
 
-    private TestDatabase(Vendor vendor, String url, HikariDataSource dataSource, AutoCloseable dropper) {
+    private TestDatabase(Vendor vendor, String url, HikariDataSource pool, StatementPins pins, AutoCloseable dropper) {
         this.vendor = vendor;
         this.url = url;
-        this.dataSource = dataSource;
+        this.pool = pool;
+        this.pins = pins;
         this.dropper = dropper;
     }
 
-    /** A new, empty in-memory HSQLDB in MVCC mode, as the default configuration runs it. */
+    /**
+     * A new, empty in-memory HSQLDB in MVCC mode, as the default configuration runs it: the stores get the pool
+     * through StatementPins, as in AppConfiguration.
+     */
     public static TestDatabase hsqldb() {
         String url = "jdbc:hsqldb:mem:wgstore" + SEQUENCE.incrementAndGet() + ";hsqldb.tx=mvcc";
         HikariDataSource pool = pool(url, "SA", "");
-        return new TestDatabase(Vendor.HSQLDB, url, pool, () -> {
+        return new TestDatabase(Vendor.HSQLDB, url, pool, new StatementPins(pool), () -> {
             try (Connection c = DriverManager.getConnection(url, "SA", ""); Statement s = c.createStatement()) {
                 s.execute("SHUTDOWN");
             }
@@ -56,7 +61,7 @@ public final class TestDatabase implements AutoCloseable {
         execute(admin, "CREATE SCHEMA " + schema);
         String url = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres?currentSchema=" + schema;
         HikariDataSource pool = pool(url, "postgres", "");
-        return new TestDatabase(Vendor.POSTGRESQL, url, pool, () -> execute(admin, "DROP SCHEMA " + schema + " CASCADE"));
+        return new TestDatabase(Vendor.POSTGRESQL, url, pool, null, () -> execute(admin, "DROP SCHEMA " + schema + " CASCADE"));
     }
 
     private static HikariDataSource pool(String url, String user, String password) {
@@ -85,7 +90,7 @@ public final class TestDatabase implements AutoCloseable {
     public MigrateResult migrate(String targetVersion) {
         String folder = url.startsWith("jdbc:postgresql:") ? "postgresql" : "hsqldb";
         return Flyway.configure()
-                .dataSource(dataSource)
+                .dataSource(pool)
                 .locations("classpath:db/migration/common", "classpath:db/migration/" + folder)
                 .failOnMissingLocations(false)
                 .target(targetVersion)
@@ -97,13 +102,24 @@ public final class TestDatabase implements AutoCloseable {
         return vendor;
     }
 
+    /** What the stores get: the pool, through StatementPins on HSQLDB. */
     public DataSource dataSource() {
-        return dataSource;
+        return pins != null ? pins : pool;
+    }
+
+    /** The pool itself, as Flyway and Quartz get it. */
+    DataSource pool() {
+        return pool;
+    }
+
+    /** The statement pins of an HSQLDB database (null on PostgreSQL). */
+    StatementPins pins() {
+        return pins;
     }
 
     @Override
     public void close() throws Exception {
-        dataSource.close();
+        pool.close();
         dropper.close();
     }
 }
