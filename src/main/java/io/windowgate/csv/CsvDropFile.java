@@ -46,6 +46,7 @@ public final class CsvDropFile implements Closeable {
     private final AtomicLong failed = new AtomicLong();
     private long runId;
     private boolean completed;
+    private Exception sendFailure;
     /** When the reader next writes the figures to the database, and next logs a progress line. */
     Instant nextFlushAt;
     Instant nextLogAt;
@@ -89,6 +90,17 @@ public final class CsvDropFile implements Closeable {
 
     boolean isCompleted() {
         return completed;
+    }
+
+    /** Keeps the first failure of a chunk's sending (csv-chunk-send's thread). */
+    synchronized void sendFailed(Exception failure) {
+        if (sendFailure == null) {
+            sendFailure = failure;
+        }
+    }
+
+    synchronized Exception sendFailure() {
+        return sendFailure;
     }
 
     /** The data rows, streamed; the iterator is consumed once by the csv-drop-ingest splitter. */

@@ -166,9 +166,24 @@ public final class CsvDropReader {
         }
     }
 
-    /** Every row of the file was handled (called after the split): its run ends DONE. */
-    public void completed(CsvDropFile file) {
+    /**
+     * Every row of the file was read and stored, and csv-chunk-send has sent every chunk: the run ends DONE. Should the
+     * sending of a chunk have failed (the database went away, say), that failure is thrown instead: the run ends
+     * ABORTED and the file stays for a retry.
+     */
+    public void completed(CsvDropFile file) throws Exception {
+        Exception failure = file.sendFailure();
+        if (failure != null) {
+            throw failure;
+        }
         file.completed();
+    }
+
+    /** csv-chunk-send could not finish a chunk: the first such failure is kept for {@link #completed}. */
+    public void sendFailed(CsvDropFile file, Exception failure) {
+        LOG.warn("Sending a chunk of {} failed ({}); its other rows went on, and the file stays for a retry",
+                file.name(), failure.toString());
+        file.sendFailed(failure);
     }
 
     /**

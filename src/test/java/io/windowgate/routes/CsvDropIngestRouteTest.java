@@ -7,16 +7,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.windowgate.notification.Status;
-import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 
 /** csv-drop-ingest end to end: a dropped file is routed by window state, bad rows are reported, nothing goes twice. */
 class CsvDropIngestRouteTest extends RouteTestSupport {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
+
+    /** Small chunks, so that every file here is read and sent in several (csv-drop-ingest, then csv-chunk-send). */
+    @Override
+    Properties extraProperties() {
+        Properties p = new Properties();
+        p.setProperty("drop.batch-size", "3");
+        return p;
+    }
 
     @Test
     void routesEachRowByWindowStateAndTemplate() throws Exception {
@@ -114,12 +124,35 @@ class CsvDropIngestRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void aRecipientsRowsGoOutInFileOrderAcrossChunks() throws Exception {
+        windows().recordInbound("+14155550100", Instant.now().minusSeconds(60), "wamid.in.1");
+        windows().recordInbound("+14155550101", Instant.now().minusSeconds(60), "wamid.in.2");
+        StringBuilder csv = new StringBuilder("id,to,text\n");
+        List<String> first = new ArrayList<>();
+        List<String> second = new ArrayList<>();
+        for (int i = 1; i <= 12; i++) {
+            first.add("a-" + i);
+            second.add("b-" + i);
+            csv.append("a-").append(i).append(",+14155550100,step ").append(i).append('\n');
+            csv.append("b-").append(i).append(",+14155550101,step ").append(i).append('\n');
+        }
+        drop("steps.csv", csv.toString());
+
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/steps.csv")));
+        List<String> sent = sentTo(SESSION_PATH).stream().map(b -> b.path("biz_opaque_callback_data").asText())
+                .toList();
+        assertThat(sent).hasSize(24);
+        assertThat(sent.stream().filter(id -> id.startsWith("a-"))).containsExactlyElementsOf(first);
+        assertThat(sent.stream().filter(id -> id.startsWith("b-"))).containsExactlyElementsOf(second);
+        assertThat(first).allSatisfy(id -> assertThat(statusOf(id)).isEqualTo(Status.SENT));
+    }
+
+    @Test
     void partFilesAreLeftAlone() throws Exception {
         Files.writeString(dropDir.resolve("upload.csv.part"), "id,to,text\np-1,+14155550101,hi\n");
-        NotifyBuilder done = new NotifyBuilder(context).fromRoute("csv-drop-ingest").whenCompleted(1).create();
         drop("real.csv", "id,to,template,language\nr-1,+14155550101,order_shipped,en_US\n");
 
-        assertThat(done.matches(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/real.csv")));
         assertThat(Files.exists(dropDir.resolve("upload.csv.part"))).isTrue();
         assertThat(statusOf("p-1")).isNull();
         assertThat(statusOf("r-1")).isEqualTo(Status.SENT);
