@@ -142,6 +142,11 @@ public final class CsvDropReader {
      * Counts what became of a row (intake outcome, and the status its dispatch left); a rejected row goes to the
      * rejected-rows file. Writes the figures to the database and logs progress when their interval has passed.
      */
+    public void record(CsvDropFile file, Pending sent, Status dispatched) throws IOException, SQLException {
+        record(file, sent.row(), sent.result(), dispatched);
+    }
+
+    /** {@link #record(CsvDropFile, Pending, Status)} for a row with its intake result. */
     public void record(CsvDropFile file, CsvRow row, NotificationIntake.Result result, Status dispatched)
             throws IOException, SQLException {
         file.record(row, result, dispatched);
