@@ -94,6 +94,9 @@ class UsageRouteTest extends RouteTestSupport {
                 .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).containsPattern("windowgate_messages_priced_total\\{[^}]*category=\"marketing\"[^}]*\\} 1\\.0");
         assertThat(metrics).containsPattern("windowgate_messages_priced_total\\{[^}]*pricing_type=\"free_entry_point\"[^}]*\\} 1\\.0");
+        // Camel's own: a timer per route (the provider call is whatsapp-post), no second timer per endpoint call
+        assertThat(metrics).containsPattern("camel_route_policy_seconds_count\\{[^}]*routeId=\"whatsapp-post\"[^}]*\\} [1-9]");
+        assertThat(metrics).doesNotContain("camel_exchange_event_notifier");
 
         assertThat(get("/api/usage", null).statusCode()).isEqualTo(401);
         assertThat(get("/api/usage?from=yesterday", ADMIN_TOKEN).statusCode()).isEqualTo(400);
