@@ -155,7 +155,7 @@ public class AppConfiguration implements CamelConfiguration {
         bind(context, "sendGate", gate);
         // the threads of outbox-dispatch's parallel split: dispatch.concurrency sends at a time
         bind(context, "outboxSenders", context.getExecutorServiceManager().newFixedThreadPool(this, "outbox-sender",
-                settings.getInt("dispatch.concurrency")));
+                dispatchConcurrency(settings)));
         bind(context, "responseHeaderFilter", new ResponseHeaderFilter());
         bind(context, "sessionWindowStore", windows);
         bind(context, "notificationStore", notifications);
@@ -318,6 +318,27 @@ public class AppConfiguration implements CamelConfiguration {
                     + longestSend + " (whatsapp.connect-timeout-ms + whatsapp.response-timeout-ms + 2 s): raise it");
         }
         return lease;
+    }
+
+    /**
+     * dispatch.concurrency, the senders' threads: each provider call holds one of the HTTP client's connections to the
+     * provider's host, so the pool must have room for all of them (otherwise senders would wait for each other).
+     */
+    static int dispatchConcurrency(Settings settings) {
+        int senders = settings.getInt("dispatch.concurrency");
+        if (senders < 1) {
+            throw new IllegalStateException("dispatch.concurrency must be at least 1, was " + senders);
+        }
+        for (String component : new String[] {"http", "https"}) {
+            String key = "camel.component." + component + ".connections-per-route";
+            int connections = settings.getInt(key);
+            if (senders > connections) {
+                throw new IllegalStateException("dispatch.concurrency (" + senders + ") is more than " + key + " ("
+                        + connections + "), the HTTP connections to one host: raise " + key + " to at least "
+                        + senders);
+            }
+        }
+        return senders;
     }
 
     /** The longest one send can take: connect and response timeouts, plus 2 s for the send gate's wait. */
