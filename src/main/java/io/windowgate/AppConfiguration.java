@@ -322,7 +322,9 @@ public class AppConfiguration implements CamelConfiguration {
 
     /**
      * dispatch.concurrency, the senders' threads: each provider call holds one of the HTTP client's connections to the
-     * provider's host, so the pool must have room for all of them (otherwise senders would wait for each other).
+     * provider's host, so the pool must have room for all of them (otherwise senders would wait for each other). Warns
+     * when a CSV chunk or an outbox batch gives each sender fewer than 16: its last round of sends then leaves most
+     * senders idle (32 senders, a provider answering in 200 ms: 0.76 of a bare client with 100-row chunks, 0.95 with 500).
      */
     static int dispatchConcurrency(Settings settings) {
         int senders = settings.getInt("dispatch.concurrency");
@@ -336,6 +338,14 @@ public class AppConfiguration implements CamelConfiguration {
                 throw new IllegalStateException("dispatch.concurrency (" + senders + ") is more than " + key + " ("
                         + connections + "), the HTTP connections to one host: raise " + key + " to at least "
                         + senders);
+            }
+        }
+        for (String key : new String[] {"drop.batch-size", "outbox.batch-size"}) {
+            int batch = settings.getInt(key);
+            if (batch < 16 * senders) {
+                LOG.warn("{} ({}) is less than 16 per sender (dispatch.concurrency {}): the last sends of each batch "
+                        + "leave most senders idle, which costs throughput when the provider is slow to answer; set "
+                        + "{} to {} or more", key, batch, senders, key, 16 * senders);
             }
         }
         return senders;

@@ -22,6 +22,8 @@ class AppConfigurationTest {
         p.setProperty("dispatch.concurrency", concurrency);
         p.setProperty("camel.component.http.connections-per-route", httpConnections);
         p.setProperty("camel.component.https.connections-per-route", httpsConnections);
+        p.setProperty("drop.batch-size", "100");
+        p.setProperty("outbox.batch-size", "100");
         context.getPropertiesComponent().setInitialProperties(p);
         return new AppConfiguration.Settings(context);
     }
