@@ -324,7 +324,8 @@ public class AppConfiguration implements CamelConfiguration {
      * dispatch.concurrency, the senders' threads: each provider call holds one of the HTTP client's connections to the
      * provider's host, so the pool must have room for all of them (otherwise senders would wait for each other). Warns
      * when a CSV chunk or an outbox batch gives each sender fewer than 16: its last round of sends then leaves most
-     * senders idle (32 senders, a provider answering in 200 ms: 0.76 of a bare client with 100-row chunks, 0.95 with 500).
+     * senders idle (32 senders, a provider answering in 200 ms: 0.76 of a bare client with 100-row chunks, 0.95 with
+     * 500).
      */
     static int dispatchConcurrency(Settings settings) {
         int senders = settings.getInt("dispatch.concurrency");
