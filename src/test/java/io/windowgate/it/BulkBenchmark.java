@@ -47,6 +47,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  *   <li>Bare client: the JDK HttpClient posts the ROWS bodies Windowgate would send for those rows (same shapes, same
  *       headers) from CONCURRENCY threads, one request at a time each. The app runs with dispatch.concurrency =
  *       CONCURRENCY: its CSV path stores drop.batch-size rows at a time and sends them on that many threads.</li>
+ *   <li>Hand-written pipeline ({@link HandWrittenPipeline}): the same rows through Windowgate's per-row store work
+ *       and the same HTTP call, in plain Java in this JVM on a database of its own (a WARMUP run first): what any
+ *       route design that keeps that store work could reach.</li>
  *   <li>Checks that every id of both runs reached the stand-in, prints the table, writes it to the report file and
  *       exits 0 when Windowgate reached at least 0.6 of the bare client's rows/s, 1 when not, 3 when the run failed.</li>
  * </ol>
@@ -236,6 +239,15 @@ public final class BulkBenchmark {
                 Phase bare = bare("bare client", standIn, workload, "bare-", s.rows(), s.concurrency(), accessToken);
                 System.out.printf("   bare client: %,d rows in %.2f s = %,.0f rows/s%n", s.rows(), bare.seconds(),
                         bare.rate());
+                Phase hand;
+                try (HandWrittenPipeline pipeline = new HandWrittenPipeline(workload, data.resolve("hand-written"),
+                        hsqldbUrlOptions(config.get("db.url")), s.concurrency(),
+                        Integer.parseInt(config.getOrDefault("drop.batch-size", "100")))) {
+                    handWritten("hand-written warm-up", standIn, pipeline, "hand-warm-", s.warmup(), accessToken);
+                    hand = handWritten("hand-written pipeline", standIn, pipeline, "hand-", s.rows(), accessToken);
+                }
+                System.out.printf("   hand-written pipeline: %,d rows in %.2f s = %,.0f rows/s%n", s.rows(),
+                        hand.seconds(), hand.rate());
 
                 List<String> problems = new ArrayList<>();
                 long[] lostAndRepeated = checkEverySent(standIn, "bulk-", s.rows(), "bare-", s.rows());
@@ -246,7 +258,7 @@ public final class BulkBenchmark {
                 long lifetimePeakRss = app.peakRssKib();
                 GcLog.Figures lifetimeGc = gcLog.all();
 
-                String table = report(s, workload, coldDrop, windowgate, bare, lostAndRepeated, shapes,
+                String table = report(s, workload, coldDrop, windowgate, bare, hand, lostAndRepeated, shapes,
                         lifetimePeakRss, lifetimeGc, problems);
                 System.out.println();
                 System.out.println(table);
@@ -335,6 +347,39 @@ public final class BulkBenchmark {
         return phase;
     }
 
+    /** What a sender in this JVM reports of its run: its round trips and how often it re-opened a connection. */
+    record SenderRun(LatencySamples.Summary roundTrip, int clientRetries) {
+    }
+
+    /** The sends of a phase that runs in this JVM. */
+    @FunctionalInterface
+    interface Sender {
+        SenderRun send() throws Exception;
+    }
+
+    /**
+     * Measures a sender that runs in this JVM and sends {@code count} new ids: from its start until the stand-in has
+     * seen the last new id; the CPU is this JVM's (the sender and the stand-in).
+     */
+    static Phase inThisJvm(String label, ProviderStandIn standIn, int count, Sender sender) throws Exception {
+        StandInTimings timings = new StandInTimings(count);
+        standIn.listener(timings);
+        int target = standIn.distinctIds() + count;
+        String loadBefore = loadAverage();
+        double benchCpu0 = cpuSeconds(ProcessHandle.current().pid());
+        long t0 = System.nanoTime();
+        SenderRun run = sender.send();
+        if (standIn.distinctIds() < target) {
+            throw new IllegalStateException("the stand-in saw " + (standIn.distinctIds() - target + count) + " of "
+                    + count + " ids of the " + label);
+        }
+        long lastSend = standIn.lastNewIdNanos();
+        double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
+        standIn.listener(null);
+        return new Phase(label, count, t0, lastSend, timings, run.roundTrip(), Double.NaN, benchCpu, null, -1, null,
+                List.of(), null, run.clientRetries(), loadBefore, loadAverage());
+    }
+
     /**
      * Posts the bodies of rows [0, count) under ids {@code prefix + i} to the stand-in from {@code concurrency}
      * threads, each sending one request at a time; measured from the first request to the last new id seen.
@@ -344,58 +389,66 @@ public final class BulkBenchmark {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).build();
         URI uri = URI.create(standIn.messagesUrl());
-        StandInTimings timings = new StandInTimings(count);
-        LatencySamples roundTrips = new LatencySamples(count);
-        AtomicInteger next = new AtomicInteger();
-        AtomicInteger retries = new AtomicInteger();
-        ExecutorService senders = Executors.newFixedThreadPool(concurrency, r -> {
-            Thread thread = new Thread(r, "bare-client");
-            thread.setDaemon(true);
-            return thread;
+        return inThisJvm(label, standIn, count, () -> {
+            LatencySamples roundTrips = new LatencySamples(count);
+            AtomicInteger next = new AtomicInteger();
+            AtomicInteger retries = new AtomicInteger();
+            ExecutorService senders = Executors.newFixedThreadPool(concurrency, r -> {
+                Thread thread = new Thread(r, "bare-client");
+                thread.setDaemon(true);
+                return thread;
+            });
+            List<Future<?>> done = new ArrayList<>();
+            for (int thread = 0; thread < concurrency; thread++) {
+                done.add(senders.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                        HttpRequest post = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                                .header("Authorization", "Bearer " + accessToken)
+                                .POST(HttpRequest.BodyPublishers.ofString(workload.cloudApiBody(prefix + i, i)))
+                                .build();
+                        long sent = System.nanoTime();
+                        HttpResponse<String> answer;
+                        try {
+                            answer = client.send(post, HttpResponse.BodyHandlers.ofString());
+                        } catch (IOException e) {
+                            // a kept-alive connection the server had just closed: send once more, as a pooling
+                            // client does
+                            retries.incrementAndGet();
+                            sent = System.nanoTime();
+                            answer = client.send(post, HttpResponse.BodyHandlers.ofString());
+                        }
+                        roundTrips.add(System.nanoTime() - sent);
+                        if (answer.statusCode() != 200) {
+                            throw new IllegalStateException("stand-in answered " + answer.statusCode());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            senders.shutdown();
+            return new SenderRun(roundTrips.summary(), retries.get());
         });
-        standIn.listener(timings);
-        int target = standIn.distinctIds() + count;
-        String loadBefore = loadAverage();
-        double benchCpu0 = cpuSeconds(ProcessHandle.current().pid());
-        long t0 = System.nanoTime();
-        List<Future<?>> done = new ArrayList<>();
-        for (int thread = 0; thread < concurrency; thread++) {
-            done.add(senders.submit(() -> {
-                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    HttpRequest post = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                            .header("Authorization", "Bearer " + accessToken)
-                            .POST(HttpRequest.BodyPublishers.ofString(workload.cloudApiBody(prefix + i, i))).build();
-                    long sent = System.nanoTime();
-                    HttpResponse<String> answer;
-                    try {
-                        answer = client.send(post, HttpResponse.BodyHandlers.ofString());
-                    } catch (IOException e) {
-                        // a kept-alive connection the server had just closed: send once more, as a pooling client does
-                        retries.incrementAndGet();
-                        sent = System.nanoTime();
-                        answer = client.send(post, HttpResponse.BodyHandlers.ofString());
-                    }
-                    roundTrips.add(System.nanoTime() - sent);
-                    if (answer.statusCode() != 200) {
-                        throw new IllegalStateException("stand-in answered " + answer.statusCode());
-                    }
-                }
-                return null;
-            }));
+    }
+
+    /** The options of the app's HSQLDB URL (from the first ';'), which the hand-written pipeline's database takes. */
+    static String hsqldbUrlOptions(String dbUrl) {
+        if (!dbUrl.startsWith("jdbc:hsqldb:")) {
+            throw new IllegalArgumentException("the hand-written pipeline runs on HSQLDB; db.url is " + dbUrl);
         }
-        for (Future<?> f : done) {
-            f.get();
-        }
-        senders.shutdown();
-        if (standIn.distinctIds() < target) {
-            throw new IllegalStateException("the stand-in saw " + (standIn.distinctIds() - target + count) + " of "
-                    + count + " bare client ids");
-        }
-        long lastSend = standIn.lastNewIdNanos();
-        double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
-        standIn.listener(null);
-        return new Phase(label, count, t0, lastSend, timings, roundTrips.summary(), Double.NaN, benchCpu, null, -1,
-                null, List.of(), null, retries.get(), loadBefore, loadAverage());
+        int semicolon = dbUrl.indexOf(';');
+        return semicolon < 0 ? "" : dbUrl.substring(semicolon);
+    }
+
+    /** Runs rows [0, count) through the hand-written pipeline under ids {@code prefix + i}, measured as the bare client. */
+    static Phase handWritten(String label, ProviderStandIn standIn, HandWrittenPipeline pipeline, String prefix,
+                             int count, String accessToken) throws Exception {
+        return inThisJvm(label, standIn, count, () -> {
+            pipeline.run(prefix, count, standIn.messagesUrl(), accessToken);
+            return new SenderRun(LatencySamples.Summary.EMPTY, 0);
+        });
     }
 
     /**
@@ -532,7 +585,8 @@ public final class BulkBenchmark {
         return "DIFFERENT, see the console output";
     }
 
-    static String report(Settings s, BulkWorkload workload, Phase cold, Phase wg, Phase bare, long[] lostAndRepeated,
+    static String report(Settings s, BulkWorkload workload, Phase cold, Phase wg, Phase bare, Phase hand,
+                         long[] lostAndRepeated,
                          String shapes, long lifetimePeakRssKib, GcLog.Figures lifetimeGc, List<String> problems) {
         double ratio = wg.rate() / bare.rate();
         List<String> out = new ArrayList<>();
@@ -599,6 +653,12 @@ public final class BulkBenchmark {
         out.add(String.format("first drop after start (%,d rows, cold JIT): %,.0f rows/s end to end", cold.rows(),
                 cold.rate()));
         out.add("bodies posted by the bare client vs Windowgate: " + shapes);
+        out.add(String.format("hand-written pipeline (HandWrittenPipeline: Windowgate's per-row store work and the "
+                        + "HTTP call in plain Java, no Camel, no CSV parsing or validation; same concurrency): %,.0f "
+                        + "rows/s = %.2f of the bare client; %.2f CPU-s per 1,000 rows in the benchmark JVM (the "
+                        + "pipeline, its HSQLDB and the stand-in) against %.2f for the bare client and the stand-in",
+                hand.rate(), hand.rate() / bare.rate(), hand.benchCpuSeconds() * 1000 / hand.rows(),
+                bare.benchCpuSeconds() * 1000 / bare.rows()));
         out.add("");
         if (problems.isEmpty()) {
             out.add(String.format("verdict: %s (Windowgate / bare client = %.2f; the target is %.1f)",

@@ -11,6 +11,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.windowgate.notification.Notification;
+import io.windowgate.notification.TemplateRef;
 
 /**
  * The bulk benchmark's data. There are {@code recipients} recipients; every even one has an open customer service
@@ -144,6 +146,16 @@ final class BulkWorkload {
     /** How many recipients have an open window. */
     int openRecipients() {
         return (recipients + 1) / 2;
+    }
+
+    /** Row {@code i} under {@code id} as the canonical notification that the CSV intake makes of it. */
+    Notification notification(String id, int i) {
+        String to = recipient(recipientOf(i));
+        if (isSession(i)) {
+            return new Notification(id, to, text(i), null, null, null, "csv");
+        }
+        return new Notification(id, to, null, new TemplateRef(TEMPLATE, LANGUAGE, List.of(Integer.toString(i),
+                SECOND_PARAM), null), null, null, "csv");
     }
 
     /**
