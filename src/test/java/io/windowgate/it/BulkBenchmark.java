@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The bulk benchmark of issue 6: end-to-end CSV throughput of Windowgate against a bare HTTP client posting the same
@@ -78,7 +79,7 @@ public final class BulkBenchmark {
 
     /** The run's settings, from the environment (see .ci/benchmark-bulk). */
     record Settings(int rows, int warmup, int recipients, String heap, int concurrency, long delayMs, Path jfr,
-                    String jfrSettings, List<String> javaOpts, List<String> appProperties) {
+                    String jfrSettings, List<String> javaOpts, List<String> appProperties, String handDatabase) {
 
         static Settings fromEnvironment() {
             Map<String, String> env = System.getenv();
@@ -94,7 +95,15 @@ public final class BulkBenchmark {
                     jfr.isEmpty() ? null : Path.of(jfr).toAbsolutePath(),
                     env.getOrDefault("JFR_SETTINGS", "profile"),
                     opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+")),
-                    properties.isEmpty() ? List.of() : Arrays.asList(properties.split("\\s+")));
+                    properties.isEmpty() ? List.of() : Arrays.asList(properties.split("\\s+")),
+                    handDatabase(env.getOrDefault("HAND_DB", "hsqldb")));
+        }
+
+        private static String handDatabase(String value) {
+            if (!value.equals("hsqldb") && !value.equals("postgresql")) {
+                throw new IllegalArgumentException("HAND_DB must be hsqldb or postgresql, was " + value);
+            }
+            return value;
         }
 
         /** The app's configuration: the IT defaults with APP_PROPERTIES ({data} = the work dir) on top. */
@@ -239,15 +248,9 @@ public final class BulkBenchmark {
                 Phase bare = bare("bare client", standIn, workload, "bare-", s.rows(), s.concurrency(), accessToken);
                 System.out.printf("   bare client: %,d rows in %.2f s = %,.0f rows/s%n", s.rows(), bare.seconds(),
                         bare.rate());
-                Phase hand;
-                try (HandWrittenPipeline pipeline = new HandWrittenPipeline(workload, data.resolve("hand-written"),
-                        hsqldbUrlOptions(config.get("db.url")), s.concurrency(),
-                        Integer.parseInt(config.getOrDefault("drop.batch-size", "100")))) {
-                    handWritten("hand-written warm-up", standIn, pipeline, "hand-warm-", s.warmup(), accessToken);
-                    hand = handWritten("hand-written pipeline", standIn, pipeline, "hand-", s.rows(), accessToken);
-                }
-                System.out.printf("   hand-written pipeline: %,d rows in %.2f s = %,.0f rows/s%n", s.rows(),
-                        hand.seconds(), hand.rate());
+                HandWritten hand = handWritten(s, workload, data, config, standIn);
+                System.out.printf("   hand-written pipeline on %s: %,d rows in %.2f s = %,.0f rows/s%n", hand.database(),
+                        s.rows(), hand.phase().seconds(), hand.phase().rate());
 
                 List<String> problems = new ArrayList<>();
                 long[] lostAndRepeated = checkEverySent(standIn, "bulk-", s.rows(), "bare-", s.rows());
@@ -442,9 +445,52 @@ public final class BulkBenchmark {
         return semicolon < 0 ? "" : dbUrl.substring(semicolon);
     }
 
+    /**
+     * The hand-written pipeline's measured run, and the CPU seconds of the database server's processes meanwhile
+     * (PostgreSQL; 0 for HSQLDB, which runs in this JVM and is in the phase's figure).
+     */
+    record HandWritten(Phase phase, String database, double serverCpuSeconds) {
+    }
+
+    /**
+     * Runs the hand-written pipeline on a database of its own: an HSQLDB file database with the app's URL options, or
+     * with HAND_DB=postgresql an embedded PostgreSQL 14 with fsync and synchronous_commit on, as ExpiryBenchmark
+     * starts it. A WARMUP run first, then the measured ROWS; chunks of the app's drop.batch-size.
+     */
+    static HandWritten handWritten(Settings s, BulkWorkload workload, Path data, Map<String, String> config,
+                                   ProviderStandIn standIn) throws Exception {
+        int chunk = Integer.parseInt(config.getOrDefault("drop.batch-size", "100"));
+        String accessToken = config.get("whatsapp.access-token");
+        if (s.handDatabase().equals("postgresql")) {
+            Path dataDirectory = data.resolve("hand-written-postgresql");
+            try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setDataDirectory(dataDirectory)
+                    .setCleanDataDirectory(true)
+                    .start();
+                 HandWrittenPipeline pipeline = new HandWrittenPipeline(workload, "jdbc:postgresql://localhost:"
+                         + postgres.getPort() + "/postgres", "postgres", "", s.concurrency(), chunk)) {
+                handWrittenRun("hand-written warm-up", standIn, pipeline, "hand-warm-", s.warmup(), accessToken);
+                // the postmaster runs detached from this JVM: its CPU is found by its data directory
+                double server0 = CpuTime.ofProcessTree(dataDirectory.toString());
+                Phase phase = handWrittenRun("hand-written pipeline", standIn, pipeline, "hand-", s.rows(),
+                        accessToken);
+                return new HandWritten(phase, "PostgreSQL", CpuTime.ofProcessTree(dataDirectory.toString()) - server0);
+            }
+        }
+        try (HandWrittenPipeline pipeline = new HandWrittenPipeline(workload, "jdbc:hsqldb:file:"
+                + data.resolve("hand-written").toAbsolutePath() + "/db" + hsqldbUrlOptions(config.get("db.url")), "SA",
+                "", s.concurrency(), chunk)) {
+            handWrittenRun("hand-written warm-up", standIn, pipeline, "hand-warm-", s.warmup(), accessToken);
+            return new HandWritten(handWrittenRun("hand-written pipeline", standIn, pipeline, "hand-", s.rows(),
+                    accessToken), "HSQLDB", 0);
+        }
+    }
+
     /** Runs rows [0, count) through the hand-written pipeline under ids {@code prefix + i}, measured as the bare client. */
-    static Phase handWritten(String label, ProviderStandIn standIn, HandWrittenPipeline pipeline, String prefix,
-                             int count, String accessToken) throws Exception {
+    static Phase handWrittenRun(String label, ProviderStandIn standIn, HandWrittenPipeline pipeline, String prefix,
+                                int count, String accessToken) throws Exception {
         return inThisJvm(label, standIn, count, () -> {
             pipeline.run(prefix, count, standIn.messagesUrl(), accessToken);
             return new SenderRun(LatencySamples.Summary.EMPTY, 0);
@@ -585,7 +631,7 @@ public final class BulkBenchmark {
         return "DIFFERENT, see the console output";
     }
 
-    static String report(Settings s, BulkWorkload workload, Phase cold, Phase wg, Phase bare, Phase hand,
+    static String report(Settings s, BulkWorkload workload, Phase cold, Phase wg, Phase bare, HandWritten handWritten,
                          long[] lostAndRepeated,
                          String shapes, long lifetimePeakRssKib, GcLog.Figures lifetimeGc, List<String> problems) {
         double ratio = wg.rate() / bare.rate();
@@ -653,11 +699,16 @@ public final class BulkBenchmark {
         out.add(String.format("first drop after start (%,d rows, cold JIT): %,.0f rows/s end to end", cold.rows(),
                 cold.rate()));
         out.add("bodies posted by the bare client vs Windowgate: " + shapes);
-        out.add(String.format("hand-written pipeline (HandWrittenPipeline: Windowgate's per-row store work and the "
+        Phase hand = handWritten.phase();
+        boolean inJvm = handWritten.database().equals("HSQLDB");
+        out.add(String.format("hand-written pipeline on %s (HandWrittenPipeline: Windowgate's per-row store work and the "
                         + "HTTP call in plain Java, no Camel, no CSV parsing or validation; same concurrency): %,.0f "
                         + "rows/s = %.2f of the bare client; %.2f CPU-s per 1,000 rows in the benchmark JVM (the "
-                        + "pipeline, its HSQLDB and the stand-in) against %.2f for the bare client and the stand-in",
-                hand.rate(), hand.rate() / bare.rate(), hand.benchCpuSeconds() * 1000 / hand.rows(),
+                        + "pipeline%s and the stand-in)%s against %.2f for the bare client and the stand-in",
+                handWritten.database(), hand.rate(), hand.rate() / bare.rate(),
+                hand.benchCpuSeconds() * 1000 / hand.rows(), inJvm ? ", its HSQLDB" : "",
+                inJvm ? "" : String.format(" and %.2f in PostgreSQL's processes",
+                        handWritten.serverCpuSeconds() * 1000 / hand.rows()),
                 bare.benchCpuSeconds() * 1000 / bare.rows()));
         out.add("");
         if (problems.isEmpty()) {

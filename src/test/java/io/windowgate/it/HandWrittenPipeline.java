@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +30,7 @@ import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StatementPins;
 import io.windowgate.store.TemplateStore;
 import io.windowgate.template.TemplateLoader;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -44,8 +44,8 @@ import org.flywaydb.core.Flyway;
  * csv-drop-ingest does. Per row a sender looks up the window ({@code SessionWindowStore.lastInboundAt}), for a
  * template row the registry entry ({@code TemplateStore.find}), posts the same Cloud API body as the bare client with
  * the JDK HttpClient, reads the wamid from the answer and records the send with its cost estimate
- * ({@code NotificationStore.markSent}: group commit, one disk sync per group). The database is an HSQLDB file database
- * with the app's pool, statement pins, migrations and URL options, in this JVM; the stand-in is the benchmark's.
+ * ({@code NotificationStore.markSent}: group commit, one disk sync per group). The database is set up as the app sets
+ * up its own (pool size, migrations, statement pins on HSQLDB); the stand-in is the benchmark's.
  */
 final class HandWrittenPipeline implements AutoCloseable {
 
@@ -62,26 +62,26 @@ final class HandWrittenPipeline implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
 
     /**
-     * Migrates a fresh HSQLDB file database under {@code dir} with the URL options {@code urlOptions} (the app's, such
-     * as {@code ;hsqldb.tx=mvcc;hsqldb.write_delay=false;shutdown=true}), loads samples/templates.json and opens every
-     * second window.
+     * Migrates the empty database at {@code jdbcUrl} (HSQLDB or PostgreSQL, with the app's migrations, and on HSQLDB
+     * its statement pins), loads samples/templates.json and opens every second window.
      */
-    HandWrittenPipeline(BulkWorkload workload, Path dir, String urlOptions, int concurrency, int chunkSize)
-            throws Exception {
+    HandWrittenPipeline(BulkWorkload workload, String jdbcUrl, String user, String password, int concurrency,
+            int chunkSize) throws Exception {
         this.workload = workload;
         this.concurrency = concurrency;
         this.chunkSize = chunkSize;
         HikariConfig config = new HikariConfig();
         config.setPoolName("hand-written");
-        // the app's URL options and pool size (db.pool-size)
-        config.setJdbcUrl("jdbc:hsqldb:file:" + dir.resolve("db").toAbsolutePath() + "/db" + urlOptions);
-        config.setUsername("SA");
-        config.setPassword("");
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        // the app's db.pool-size
         config.setMaximumPoolSize(10);
         pool = new HikariDataSource(config);
-        Flyway.configure().dataSource(pool).locations("classpath:db/migration/common", "classpath:db/migration/hsqldb")
+        String vendor = jdbcUrl.startsWith("jdbc:postgresql:") ? "postgresql" : "hsqldb";
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration/common", "classpath:db/migration/" + vendor)
                 .load().migrate();
-        StatementPins dataSource = new StatementPins(pool);
+        DataSource dataSource = vendor.equals("hsqldb") ? new StatementPins(pool) : pool;
         Clock clock = Clock.systemUTC();
         notifications = new NotificationStore(dataSource, clock);
         windows = new SessionWindowStore(dataSource, clock);
