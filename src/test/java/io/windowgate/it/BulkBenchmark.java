@@ -463,12 +463,7 @@ public final class BulkBenchmark {
         String accessToken = config.get("whatsapp.access-token");
         if (s.handDatabase().equals("postgresql")) {
             Path dataDirectory = data.resolve("hand-written-postgresql");
-            try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                    .setServerConfig("fsync", "on")
-                    .setServerConfig("synchronous_commit", "on")
-                    .setDataDirectory(dataDirectory)
-                    .setCleanDataDirectory(true)
-                    .start();
+            try (EmbeddedPostgres postgres = ExpiryBenchmark.durablePostgres(dataDirectory);
                  HandWrittenPipeline pipeline = new HandWrittenPipeline(workload, "jdbc:postgresql://localhost:"
                          + postgres.getPort() + "/postgres", "postgres", "", s.concurrency(), chunk)) {
                 handWrittenRun("hand-written warm-up", standIn, pipeline, "hand-warm-", s.warmup(), accessToken);

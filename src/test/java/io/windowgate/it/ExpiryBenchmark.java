@@ -1,5 +1,6 @@
 package io.windowgate.it;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,16 +143,20 @@ final class ExpiryBenchmark {
     /**
      * PostgreSQL 14 as the store tests start it (zonky), but with fsync and synchronous_commit on, PostgreSQL's
      * defaults: zonky turns both off, which no production database would do. Everything else is initdb's default
-     * (shared_buffers 128MB, max_wal_size 1GB).
+     * (shared_buffers 128MB, max_wal_size 1GB). Its files are in {@code dataDirectory}, emptied first.
      */
-    private Figures postgresql() throws Exception {
-        Path dataDirectory = workDir.resolve("expiry-postgresql");
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+    static EmbeddedPostgres durablePostgres(Path dataDirectory) throws IOException {
+        return EmbeddedPostgres.builder()
                 .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
                 .setDataDirectory(dataDirectory)
                 .setCleanDataDirectory(true)
                 .start();
+    }
+
+    private Figures postgresql() throws Exception {
+        Path dataDirectory = workDir.resolve("expiry-postgresql");
+        try (EmbeddedPostgres postgres = durablePostgres(dataDirectory);
              HikariDataSource dataSource = pool("jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres",
                      "postgres", "")) {
             System.out.println("   PostgreSQL settings: " + settings(dataSource));
