@@ -2,6 +2,7 @@ package io.windowgate.notification;
 
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,8 +25,16 @@ public final class NotificationIntake {
      * @param status       the stored status of an accepted notification: QUEUED or SCHEDULED
      * @param reason       why it was rejected, in words a person can act on
      * @param claimed      whether this caller holds the outbox claim and sends the notification itself, now
+     * @param claimedUntil when that claim ends (null when not claimed): a caller that sends later than it stored, such
+     *                     as the CSV path a chunk after it was stored, checks it with {@link Outbox#keepStoredClaim}
      */
-    public record Result(Outcome outcome, Notification notification, Status status, String reason, boolean claimed) {
+    public record Result(Outcome outcome, Notification notification, Status status, String reason, boolean claimed,
+            Instant claimedUntil) {
+
+        /** A result without a claim. */
+        public Result(Outcome outcome, Notification notification, Status status, String reason) {
+            this(outcome, notification, status, reason, false, null);
+        }
 
         /** Whether the caller should hand the notification to notification-dispatch now. */
         public boolean dispatchNow() {
@@ -73,7 +82,7 @@ public final class NotificationIntake {
         for (NotificationRequest request : requests) {
             NotificationValidator.Result validation = validator.validate(request);
             if (!validation.valid()) {
-                results.add(new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason(), false));
+                results.add(new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason()));
                 continue;
             }
             recordOptIn(validation);
@@ -83,11 +92,13 @@ public final class NotificationIntake {
             valid.add(n);
             statuses.add(statusOf(n));
         }
-        boolean[] inserted = store.insertAll(valid, statuses, outbox.owner(), outbox.leaseUntil());
+        Instant leaseUntil = outbox.leaseUntil();
+        boolean[] inserted = store.insertAll(valid, statuses, outbox.owner(), leaseUntil);
         for (int i = 0; i < valid.size(); i++) {
             Notification n = valid.get(i);
+            boolean claimed = statuses.get(i) == Status.QUEUED;
             results.set(positions.get(i), inserted[i]
-                    ? new Result(Outcome.ACCEPTED, n, statuses.get(i), null, statuses.get(i) == Status.QUEUED)
+                    ? new Result(Outcome.ACCEPTED, n, statuses.get(i), null, claimed, claimed ? leaseUntil : null)
                     : duplicate(n));
         }
         return results;
@@ -96,17 +107,18 @@ public final class NotificationIntake {
     private Result accept(NotificationRequest request, boolean claim) throws SQLException {
         NotificationValidator.Result validation = validator.validate(request);
         if (!validation.valid()) {
-            return new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason(), false);
+            return new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason());
         }
         Notification n = validation.notification();
         recordOptIn(validation);
         Status status = statusOf(n);
         boolean claimed = claim && status == Status.QUEUED;
-        boolean inserted = claimed ? store.insertClaimed(n, outbox.owner(), outbox.leaseUntil()) : store.insert(n, status);
+        Instant leaseUntil = outbox.leaseUntil();
+        boolean inserted = claimed ? store.insertClaimed(n, outbox.owner(), leaseUntil) : store.insert(n, status);
         if (!inserted) {
             return duplicate(n);
         }
-        return new Result(Outcome.ACCEPTED, n, status, null, claimed);
+        return new Result(Outcome.ACCEPTED, n, status, null, claimed, claimed ? leaseUntil : null);
     }
 
     /** An opt-in the source reports is evidence in its own right: recorded even when the notification is a duplicate. */
@@ -123,6 +135,6 @@ public final class NotificationIntake {
     }
 
     private static Result duplicate(Notification n) {
-        return new Result(Outcome.DUPLICATE, n, null, "id " + n.id() + " was already accepted", false);
+        return new Result(Outcome.DUPLICATE, n, null, "id " + n.id() + " was already accepted");
     }
 }

@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -66,9 +67,12 @@ public final class Outbox {
         return owner;
     }
 
-    /** When a claim made now ends. */
+    /**
+     * When a claim made now ends; in whole milliseconds, so that the value read back from either database equals it
+     * ({@link #keepStoredClaim} compares it).
+     */
     public Instant leaseUntil() {
-        return clock.instant().plus(lease);
+        return clock.instant().plus(lease).truncatedTo(ChronoUnit.MILLIS);
     }
 
     /**
@@ -121,6 +125,27 @@ public final class Outbox {
         }
         LOG.warn("Notification {}: its claim ended before this node got to send it, and another node has taken it "
                 + "over; not sending it here", notification.id());
+        return false;
+    }
+
+    /**
+     * Called just before a source sends a notification that it stored itself with this node's claim until
+     * {@code claimedUntil} (the CSV path sends a chunk while it stores the next, so a row may wait a while): whether it
+     * is still this caller's to send. True when the send can finish before the claim ends; otherwise the claim is
+     * extended, but only if it is still the one the source made (same owner, same end). Once it has ended, the outbox
+     * of this or another node may have claimed the notification again, and that claim sends it: false, and the caller
+     * leaves it to the outbox. Without this check both would send it.
+     */
+    public boolean keepStoredClaim(String id, Instant claimedUntil) throws SQLException {
+        Instant now = clock.instant();
+        if (now.plus(longestSend).isBefore(claimedUntil)) {
+            return true;
+        }
+        if (store.extendClaim(id, owner, claimedUntil, now.plus(lease).truncatedTo(ChronoUnit.MILLIS))) {
+            return true;
+        }
+        LOG.warn("Notification {}: its claim ended before it was sent here and the outbox has claimed it again; the "
+                + "outbox sends it", id);
         return false;
     }
 

@@ -349,6 +349,16 @@ public final class NotificationStore {
     }
 
     /**
+     * Extends a claim that {@code owner} made until {@code claimedUntil} to {@code leaseUntil}, if it is still that
+     * claim: false when it was claimed again since (by any node, this one included, as the claim's end moved) or the
+     * notification is no longer QUEUED.
+     */
+    public boolean extendClaim(String id, String owner, Instant claimedUntil, Instant leaseUntil) throws SQLException {
+        return update("UPDATE notification SET next_attempt_at = ? WHERE id = ? AND lease_owner = ? "
+                + "AND next_attempt_at = ? AND status = 'QUEUED'", leaseUntil, id, owner, claimedUntil) == 1;
+    }
+
+    /**
      * Gives up the claims of {@code owner} on a graceful stop: what it claimed but did not send is due at once for the
      * other nodes (or this one after its restart) instead of after the lease. Sends whose outcome is unknown keep
      * waiting for their status webhook. Returns how many.

@@ -406,17 +406,17 @@ class CsvDropReaderTest {
     // --- rejected rows and summary ----------------------------------------------------------------------------
 
     private static NotificationIntake.Result rejected(String reason) {
-        return new NotificationIntake.Result(Outcome.REJECTED, null, Status.REJECTED, reason, false);
+        return new NotificationIntake.Result(Outcome.REJECTED, null, Status.REJECTED, reason);
     }
 
     private static NotificationIntake.Result accepted(String id) {
         Notification n = new Notification(id, TO, "hi", null, Category.UTILITY, null, "csv");
-        return new NotificationIntake.Result(Outcome.ACCEPTED, n, Status.QUEUED, null, true);
+        return new NotificationIntake.Result(Outcome.ACCEPTED, n, Status.QUEUED, null, true, Instant.parse("2026-03-10T12:01:00Z"));
     }
 
     private static NotificationIntake.Result duplicate(String id) {
         Notification n = new Notification(id, TO, "hi", null, Category.UTILITY, null, "csv");
-        return new NotificationIntake.Result(Outcome.DUPLICATE, n, null, "id " + id + " was already accepted", false);
+        return new NotificationIntake.Result(Outcome.DUPLICATE, n, null, "id " + id + " was already accepted");
     }
 
     @Test

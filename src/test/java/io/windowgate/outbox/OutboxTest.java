@@ -96,4 +96,68 @@ class OutboxTest {
         assertThat(outbox.keepClaim(second)).isTrue();
         assertThat(outbox.keepClaim(second)).as("once only").isFalse();
     }
+
+    /** A row stored with this node's claim, as the CSV path stores a chunk: returns when the claim ends. */
+    private Instant storeClaimed(Outbox outbox, String id) throws Exception {
+        Instant until = outbox.leaseUntil();
+        store.insertClaimed(text(id, "+14155550100"), outbox.owner(), until);
+        return until;
+    }
+
+    @Test
+    void aStoredRowSentWellWithinItsClaimGoesAhead() throws Exception {
+        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Instant until = storeClaimed(outbox, "n-1");
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThat(outbox.keepStoredClaim("n-1", until)).isTrue();
+        assertThat(store.find("n-1").nextAttemptAt()).as("not extended").isEqualTo(until);
+    }
+
+    @Test
+    void aStoredRowSentLateExtendsItsClaimFirst() throws Exception {
+        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Instant until = storeClaimed(outbox, "n-1");
+        clock.advance(Duration.ofSeconds(7));
+
+        assertThat(outbox.keepStoredClaim("n-1", until)).isTrue();
+        assertThat(store.find("n-1").nextAttemptAt()).isEqualTo(T0.plusSeconds(7).plus(LEASE));
+        clock.advance(LEASE.minusSeconds(1));
+        assertThat(outbox.claimDue()).as("the extended claim keeps the outbox off it").isEmpty();
+    }
+
+    @Test
+    void aStoredRowWhoseClaimEndedAndWasClaimedAgainByThisNodesOutboxIsSentOnceOnly() throws Exception {
+        // the CSV path's chunk waited longer than the lease: the same node's outbox claims the row again
+        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Instant until = storeClaimed(outbox, "n-1");
+        clock.advance(LEASE.plusSeconds(1));
+        Notification claimedAgain = all(outbox.claimDue()).get(0);
+
+        assertThat(outbox.keepStoredClaim("n-1", until)).as("left to the outbox, although the owner is the same")
+                .isFalse();
+        assertThat(outbox.keepClaim(claimedAgain)).as("the outbox sends it").isTrue();
+    }
+
+    @Test
+    void aStoredRowTakenOverByAnotherNodeIsNotSentHere() throws Exception {
+        Outbox a = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox b = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Instant until = storeClaimed(a, "n-1");
+        clock.advance(LEASE.plusSeconds(1));
+        Notification claimedByB = all(b.claimDue()).get(0);
+
+        assertThat(a.keepStoredClaim("n-1", until)).isFalse();
+        assertThat(b.keepClaim(claimedByB)).isTrue();
+    }
+
+    @Test
+    void aStoredRowWhoseClaimEndedUnclaimedIsStillSentHere() throws Exception {
+        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Instant until = storeClaimed(outbox, "n-1");
+        clock.advance(LEASE.plusSeconds(1));
+
+        assertThat(outbox.keepStoredClaim("n-1", until)).as("nobody claimed it meanwhile: extended").isTrue();
+        assertThat(outbox.claimDue()).isEmpty();
+    }
 }
