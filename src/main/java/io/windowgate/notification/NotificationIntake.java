@@ -24,21 +24,26 @@ public final class NotificationIntake {
      * @param notification the canonical notification (null when rejected)
      * @param status       the stored status of an accepted notification: QUEUED or SCHEDULED
      * @param reason       why it was rejected, in words a person can act on
-     * @param claimed      whether this caller holds the outbox claim and sends the notification itself, now
-     * @param claimedUntil when that claim ends (null when not claimed): a caller that sends later than it stored, such
-     *                     as the CSV path a chunk after it was stored, checks it with {@link Outbox#keepStoredClaim}
+     * @param claimedUntil when the outbox claim that this caller holds ends, or null without one: with a claim the
+     *                     caller sends the notification itself, now; one that sends later than it stored, such as the
+     *                     CSV path a chunk after it was stored, checks the claim with {@link Outbox#keepStoredClaim}
      */
-    public record Result(Outcome outcome, Notification notification, Status status, String reason, boolean claimed,
+    public record Result(Outcome outcome, Notification notification, Status status, String reason,
             Instant claimedUntil) {
 
         /** A result without a claim. */
         public Result(Outcome outcome, Notification notification, Status status, String reason) {
-            this(outcome, notification, status, reason, false, null);
+            this(outcome, notification, status, reason, null);
+        }
+
+        /** Whether this caller holds the outbox claim and sends the notification itself, now. */
+        public boolean claimed() {
+            return claimedUntil != null;
         }
 
         /** Whether the caller should hand the notification to notification-dispatch now. */
         public boolean dispatchNow() {
-            return outcome == Outcome.ACCEPTED && status == Status.QUEUED && claimed;
+            return outcome == Outcome.ACCEPTED && status == Status.QUEUED && claimed();
         }
     }
 
@@ -96,9 +101,9 @@ public final class NotificationIntake {
         boolean[] inserted = store.insertAll(valid, statuses, outbox.owner(), leaseUntil);
         for (int i = 0; i < valid.size(); i++) {
             Notification n = valid.get(i);
-            boolean claimed = statuses.get(i) == Status.QUEUED;
             results.set(positions.get(i), inserted[i]
-                    ? new Result(Outcome.ACCEPTED, n, statuses.get(i), null, claimed, claimed ? leaseUntil : null)
+                    ? new Result(Outcome.ACCEPTED, n, statuses.get(i), null,
+                            statuses.get(i) == Status.QUEUED ? leaseUntil : null)
                     : duplicate(n));
         }
         return results;
@@ -118,7 +123,7 @@ public final class NotificationIntake {
         if (!inserted) {
             return duplicate(n);
         }
-        return new Result(Outcome.ACCEPTED, n, status, null, claimed, claimed ? leaseUntil : null);
+        return new Result(Outcome.ACCEPTED, n, status, null, claimed ? leaseUntil : null);
     }
 
     /** An opt-in the source reports is evidence in its own right: recorded even when the notification is a duplicate. */

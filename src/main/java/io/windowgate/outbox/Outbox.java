@@ -141,7 +141,7 @@ public final class Outbox {
         if (now.plus(longestSend).isBefore(claimedUntil)) {
             return true;
         }
-        if (store.extendClaim(id, owner, claimedUntil, now.plus(lease).truncatedTo(ChronoUnit.MILLIS))) {
+        if (store.extendClaim(id, owner, claimedUntil, leaseUntil())) {
             return true;
         }
         LOG.warn("Notification {}: its claim ended before it was sent here and the outbox has claimed it again; the "

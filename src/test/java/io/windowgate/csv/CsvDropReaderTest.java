@@ -411,7 +411,7 @@ class CsvDropReaderTest {
 
     private static NotificationIntake.Result accepted(String id) {
         Notification n = new Notification(id, TO, "hi", null, Category.UTILITY, null, "csv");
-        return new NotificationIntake.Result(Outcome.ACCEPTED, n, Status.QUEUED, null, true, Instant.parse("2026-03-10T12:01:00Z"));
+        return new NotificationIntake.Result(Outcome.ACCEPTED, n, Status.QUEUED, null, Instant.parse("2026-03-10T12:01:00Z"));
     }
 
     private static NotificationIntake.Result duplicate(String id) {

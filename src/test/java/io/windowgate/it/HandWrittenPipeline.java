@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,6 +29,7 @@ import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StatementPins;
 import io.windowgate.store.TemplateStore;
 import io.windowgate.template.TemplateLoader;
+import io.windowgate.template.UsageLedger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -57,6 +57,7 @@ final class HandWrittenPipeline implements AutoCloseable {
     private final SessionWindowStore windows;
     private final TemplateStore templates;
     private final SessionWindowPolicy windowPolicy;
+    private final UsageLedger usage;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper();
@@ -87,6 +88,8 @@ final class HandWrittenPipeline implements AutoCloseable {
         windows = new SessionWindowStore(dataSource, clock);
         templates = new TemplateStore(dataSource, clock);
         windowPolicy = new SessionWindowPolicy(clock, 24, Duration.ofMinutes(5));
+        // only its estimate is used, which needs no metrics
+        usage = new UsageLedger(new CostLedgerStore(dataSource, clock), windowPolicy, () -> null);
         try (InputStream sample = HandWrittenPipeline.class.getResourceAsStream("/samples/templates.json")) {
             if (sample == null) {
                 throw new IllegalStateException("samples/templates.json is not on the classpath (run test-compile)");
@@ -172,11 +175,8 @@ final class HandWrittenPipeline implements AutoCloseable {
             throw new IllegalStateException("stand-in answered " + answer.statusCode());
         }
         String wamid = json.readTree(answer.body()).path("messages").path(0).path("id").asText(null);
-        CostLedgerStore.Estimate estimate = session
-                ? new CostLedgerStore.Estimate("service", "free_customer_service", false)
-                : new CostLedgerStore.Estimate(category == null ? "utility" : category.name().toLowerCase(Locale.ROOT), "regular",
-                        true);
-        notifications.markSent(n.id(), session ? "session" : "template", wamid, estimate);
+        String route = session ? "session" : "template";
+        notifications.markSent(n.id(), route, wamid, usage.estimate(route, lastInboundAt, category));
     }
 
     private static void awaitAll(List<Future<?>> futures) throws Exception {
