@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The configuration checks AppConfiguration makes before anything starts. */
 class AppConfigurationTest {
 
-    private static AppConfiguration.Settings settings(String concurrency, String httpConnections,
+    private static Settings settings(String concurrency, String httpConnections,
             String httpsConnections) {
         DefaultCamelContext context = new DefaultCamelContext();
         Properties p = new Properties();
@@ -25,22 +25,22 @@ class AppConfigurationTest {
         p.setProperty("drop.batch-size", "100");
         p.setProperty("outbox.batch-size", "100");
         context.getPropertiesComponent().setInitialProperties(p);
-        return new AppConfiguration.Settings(context);
+        return new Settings(context);
     }
 
     @Test
     void sendersNeedAConnectionEachToTheProvidersHost() {
-        assertThat(AppConfiguration.dispatchConcurrency(settings("32", "256", "256"))).isEqualTo(32);
-        assertThat(AppConfiguration.dispatchConcurrency(settings("256", "256", "256"))).isEqualTo(256);
+        assertThat(Sending.dispatchConcurrency(settings("32", "256", "256"))).isEqualTo(32);
+        assertThat(Sending.dispatchConcurrency(settings("256", "256", "256"))).isEqualTo(256);
 
-        assertThatThrownBy(() -> AppConfiguration.dispatchConcurrency(settings("300", "256", "256")))
+        assertThatThrownBy(() -> Sending.dispatchConcurrency(settings("300", "256", "256")))
                 .hasMessage("dispatch.concurrency (300) is more than camel.component.http.connections-per-route (256), "
                         + "the HTTP connections to one host: raise camel.component.http.connections-per-route to at "
                         + "least 300");
         // the real Cloud API is https
-        assertThatThrownBy(() -> AppConfiguration.dispatchConcurrency(settings("32", "256", "20")))
+        assertThatThrownBy(() -> Sending.dispatchConcurrency(settings("32", "256", "20")))
                 .hasMessageContaining("raise camel.component.https.connections-per-route to at least 32");
-        assertThatThrownBy(() -> AppConfiguration.dispatchConcurrency(settings("0", "256", "256")))
+        assertThatThrownBy(() -> Sending.dispatchConcurrency(settings("0", "256", "256")))
                 .hasMessage("dispatch.concurrency must be at least 1, was 0");
     }
 

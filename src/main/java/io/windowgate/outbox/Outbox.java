@@ -14,8 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.windowgate.notification.Notification;
-import io.windowgate.store.NotificationStore;
-import io.windowgate.store.NotificationStore.Claim;
+import io.windowgate.store.OutboxClaims;
+import io.windowgate.store.OutboxClaims.Claim;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +33,7 @@ public final class Outbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
 
-    private final NotificationStore store;
+    private final OutboxClaims store;
     private final Clock clock;
     private final Duration lease;
     private final int batchSize;
@@ -51,7 +51,7 @@ public final class Outbox {
      * @param longestSend the longest a send can take (connect and response timeouts and the send gate's wait); the
      *                    lease must be longer
      */
-    public Outbox(NotificationStore store, Clock clock, Duration lease, int batchSize, Duration longestSend) {
+    public Outbox(OutboxClaims store, Clock clock, Duration lease, int batchSize, Duration longestSend) {
         if (lease.compareTo(longestSend) <= 0) {
             throw new IllegalArgumentException("lease " + lease + " must be longer than the longest send " + longestSend);
         }

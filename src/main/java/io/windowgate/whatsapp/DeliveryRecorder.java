@@ -14,8 +14,10 @@ import io.windowgate.notification.DispatchPolicy.Decision;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
+import io.windowgate.store.DeliveryRecords;
+import io.windowgate.store.DeliveryRecords.HoldReason;
 import io.windowgate.store.NotificationStore;
-import io.windowgate.store.NotificationStore.HoldReason;
+import io.windowgate.store.OutboxClaims;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
 import io.windowgate.template.PolicyEvents;
@@ -51,6 +53,8 @@ public final class DeliveryRecorder {
     }
 
     private final NotificationStore store;
+    private final DeliveryRecords records;
+    private final OutboxClaims claims;
     private final SessionWindowStore windows;
     private final PolicyEvents policy;
     private final ProviderErrors errors;
@@ -60,10 +64,13 @@ public final class DeliveryRecorder {
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public DeliveryRecorder(NotificationStore store, SessionWindowStore windows, PolicyEvents policy,
+    public DeliveryRecorder(NotificationStore store, DeliveryRecords records, OutboxClaims claims,
+            SessionWindowStore windows, PolicyEvents policy,
             ProviderErrors errors, SendGate gate, RetryPolicy retry, UsageLedger usage, Clock clock) {
         this.usage = usage;
         this.store = store;
+        this.records = records;
+        this.claims = claims;
         this.windows = windows;
         this.policy = policy;
         this.errors = errors;
@@ -85,14 +92,14 @@ public final class DeliveryRecorder {
         } catch (IOException e) {
             LOG.warn("Notification {}: provider answered 2xx with a body that is not JSON; no wamid stored", n.id());
         }
-        store.markSent(n.id(), route, wamid, usage.estimate(route, lastInboundAt, category));
+        records.markSent(n.id(), route, wamid, usage.estimate(route, lastInboundAt, category));
         LOG.info("Notification {} sent to {} as a {} message (wamid {})", n.id(), PhoneMask.mask(n.to()), route, wamid);
         return Status.SENT;
     }
 
     /** The gate did not let the send go now (pause, Retry-After, pacing): it waits in the outbox. Returns QUEUED. */
     public Status deferred(Notification n, Admission admission) throws SQLException {
-        store.defer(n.id(), admission.notBefore());
+        claims.defer(n.id(), admission.notBefore());
         LOG.debug("Notification {} to {} waits until {}: {}", n.id(), PhoneMask.mask(n.to()), admission.notBefore(),
                 admission.reason());
         return Status.QUEUED;
@@ -115,7 +122,7 @@ public final class DeliveryRecorder {
                             + (unknown ? "; the outcome of the last one is unknown" : "") + ")");
                 }
                 Instant at = now.plus(unknown ? retry.unknownOutcomeWait() : retry.backoff(retries));
-                store.retryLater(n.id(), at, true, unknown, error.code(), error.title(), error.details());
+                claims.retryLater(n.id(), at, true, unknown, error.code(), error.title(), error.details());
                 if (unknown) {
                     LOG.warn("Notification {} to {}: outcome of the send unknown ({}); waiting until {} for a status "
                             + "webhook before sending again", n.id(), PhoneMask.mask(n.to()), error.describe(), at);
@@ -127,15 +134,15 @@ public final class DeliveryRecorder {
             case THROTTLED -> {
                 Duration wait = failure.retryAfter() != null ? failure.retryAfter() : retry.backoff(1);
                 Instant at = gate.throttled(wait);
-                store.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
+                claims.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
             }
             case PAIR_RATE -> {
                 Instant at = gate.pairLimited(n.to());
-                store.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
+                claims.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
             }
             case ACCOUNT -> {
                 Instant at = pauseSending(error);
-                store.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
+                claims.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
             }
             case REROUTE, PERMANENT -> {
                 Status learnt = learnFromRefusal(n, error);
@@ -159,8 +166,8 @@ public final class DeliveryRecorder {
         }
         String reason = "template " + n.template().name() + " (" + n.template().language()
                 + ") is PAUSED by Meta (error 132015): held until it is unpaused";
-        store.noteError(n.id(), error.code(), error.title(), error.details());
-        store.markNotSendable(n.id(), Status.HELD, reason, HoldReason.TEMPLATE);
+        records.noteError(n.id(), error.code(), error.title(), error.details());
+        records.markNotSendable(n.id(), Status.HELD, reason, HoldReason.TEMPLATE);
         LOG.warn("Notification {}: {}", n.id(), reason);
         return Status.HELD;
     }
@@ -168,7 +175,7 @@ public final class DeliveryRecorder {
     /** The template rules refused the send (TemplatePolicy): HELD or REJECTED with the reason. Returns that status. */
     public Status refused(Notification n, Verdict verdict) throws SQLException {
         Status status = verdict.action() == Action.HOLD ? Status.HELD : Status.REJECTED;
-        store.markNotSendable(n.id(), status, verdict.reason(),
+        records.markNotSendable(n.id(), status, verdict.reason(),
                 status == Status.HELD ? HoldReason.TEMPLATE : null);
         LOG.info("Notification {} to {} {} before sending: {}", n.id(), PhoneMask.mask(n.to()), status,
                 verdict.reason());
@@ -200,7 +207,7 @@ public final class DeliveryRecorder {
                 return false;
             }
         }
-        boolean requeued = store.requeueAfterFailedStatus(id, at, countsAsRetry, error.code(), error.title(),
+        boolean requeued = records.requeueAfterFailedStatus(id, at, countsAsRetry, error.code(), error.title(),
                 error.details());
         if (requeued) {
             LOG.warn("Notification {}: provider reported {} after accepting it; sending again at {}", id,
@@ -216,7 +223,7 @@ public final class DeliveryRecorder {
     public void windowClosed(Notification n, Exception exception) throws SQLException {
         ProviderError error = errors.classify(exception).error();
         windows.closeByProvider(n.to(), clock.instant());
-        store.noteError(n.id(), error.code(), error.title(), error.details());
+        records.noteError(n.id(), error.code(), error.title(), error.details());
         LOG.info("Notification {}: provider says the window of {} is closed (131047); re-routing", n.id(),
                 PhoneMask.mask(n.to()));
     }
@@ -235,14 +242,14 @@ public final class DeliveryRecorder {
         String reason = decision == Decision.HOLD
                 ? "window closed and no template given: held until the customer writes in"
                 : "window closed and no template given (window.closed-without-template=reject)";
-        store.markNotSendable(n.id(), status, reason);
+        records.markNotSendable(n.id(), status, reason);
         LOG.info("Notification {} to {} {}: {}", n.id(), PhoneMask.mask(n.to()), status, reason);
         return status;
     }
 
     private Status failed(Notification n, String route, ProviderError error, String suffix) throws SQLException {
         String details = error.details() == null ? suffix.trim() : error.details() + suffix;
-        store.markFailed(n.id(), route, error.code(), error.title(), details.isEmpty() ? null : details);
+        records.markFailed(n.id(), route, error.code(), error.title(), details.isEmpty() ? null : details);
         LOG.warn("Notification {} to {} FAILED as a {} message: {}{}", n.id(), PhoneMask.mask(n.to()), route,
                 error.describe(), suffix);
         return Status.FAILED;

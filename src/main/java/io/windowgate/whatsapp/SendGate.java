@@ -49,6 +49,12 @@ public final class SendGate {
     private volatile boolean pauseLogged;
     private volatile int sharedBy = 1;
 
+    /**
+     * How long a send may wait in {@link #admit} for its turn in Windowgate's configuration: a longer wait gives the
+     * notification back to the outbox, due at its turn, instead of holding a sender's thread.
+     */
+    public static final Duration MAX_WAIT = Duration.ofSeconds(2);
+
     public SendGate(SendingStateStore state, Clock clock, LongSupplier nanoTime, double maxPerSecond,
             Duration pairInterval, int pairBurst, Duration maxWait) {
         if (maxPerSecond <= 0 || pairBurst < 1 || pairInterval.isNegative() || pairInterval.isZero()) {

@@ -12,7 +12,8 @@ import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
 import io.windowgate.store.NotificationStore;
-import io.windowgate.store.NotificationStore.StatusOutcome;
+import io.windowgate.store.DeliveryRecords;
+import io.windowgate.store.DeliveryRecords.StatusOutcome;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
 import io.windowgate.template.PolicyEvents;
@@ -32,17 +33,19 @@ public final class WebhookEvents {
 
     private final SessionWindowStore windows;
     private final NotificationStore notifications;
+    private final DeliveryRecords records;
     private final DeliveryRecorder delivery;
     private final PolicyEvents policy;
     private final UsageLedger usage;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecorder delivery,
-            PolicyEvents policy, UsageLedger usage, Clock clock) {
+    public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecords records,
+            DeliveryRecorder delivery, PolicyEvents policy, UsageLedger usage, Clock clock) {
         this.usage = usage;
         this.windows = windows;
         this.notifications = notifications;
+        this.records = records;
         this.delivery = delivery;
         this.policy = policy;
         this.clock = clock;
@@ -177,7 +180,7 @@ public final class WebhookEvents {
                 return true;
             }
         }
-        StatusOutcome outcome = notifications.applyStatus(wamid, callbackId, target,
+        StatusOutcome outcome = records.applyStatus(wamid, callbackId, target,
                 error == null ? null : error.code(), error == null ? null : error.title(),
                 error == null ? null : error.details(), false);
         if (target == Status.FAILED && outcome == StatusOutcome.APPLIED) {
@@ -190,7 +193,7 @@ public final class WebhookEvents {
     /** 131047 on a session message: the window record is corrected and the notification is dispatched again. */
     private boolean windowClosed(JsonNode status, String wamid, String callbackId, ProviderError error)
             throws SQLException {
-        StatusOutcome outcome = notifications.applyStatus(wamid, callbackId, Status.FAILED, error.code(),
+        StatusOutcome outcome = records.applyStatus(wamid, callbackId, Status.FAILED, error.code(),
                 error.title(), error.details(), true);
         if (outcome != StatusOutcome.REROUTE) {
             return false;

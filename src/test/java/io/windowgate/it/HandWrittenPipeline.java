@@ -24,6 +24,7 @@ import io.windowgate.notification.Notification;
 import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.notification.Status;
 import io.windowgate.store.CostLedgerStore;
+import io.windowgate.store.DeliveryRecords;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StatementPins;
@@ -44,7 +45,7 @@ import org.flywaydb.core.Flyway;
  * csv-drop-ingest does. Per row a sender looks up the window ({@code SessionWindowStore.lastInboundAt}), for a
  * template row the registry entry ({@code TemplateStore.find}), posts the same Cloud API body as the bare client with
  * the JDK HttpClient, reads the wamid from the answer and records the send with its cost estimate
- * ({@code NotificationStore.markSent}: group commit, one disk sync per group). The database is set up as the app sets
+ * ({@code DeliveryRecords.markSent}: group commit, one disk sync per group). The database is set up as the app sets
  * up its own (pool size, migrations, statement pins on HSQLDB); the stand-in is the benchmark's.
  */
 final class HandWrittenPipeline implements AutoCloseable {
@@ -54,6 +55,7 @@ final class HandWrittenPipeline implements AutoCloseable {
     private final int chunkSize;
     private final HikariDataSource pool;
     private final NotificationStore notifications;
+    private final DeliveryRecords records;
     private final SessionWindowStore windows;
     private final TemplateStore templates;
     private final SessionWindowPolicy windowPolicy;
@@ -85,6 +87,7 @@ final class HandWrittenPipeline implements AutoCloseable {
         DataSource dataSource = vendor.equals("hsqldb") ? new StatementPins(pool) : pool;
         Clock clock = Clock.systemUTC();
         notifications = new NotificationStore(dataSource, clock);
+        records = new DeliveryRecords(dataSource, clock);
         windows = new SessionWindowStore(dataSource, clock);
         templates = new TemplateStore(dataSource, clock);
         windowPolicy = new SessionWindowPolicy(clock, 24, Duration.ofMinutes(5));
@@ -176,7 +179,7 @@ final class HandWrittenPipeline implements AutoCloseable {
         }
         String wamid = json.readTree(answer.body()).path("messages").path(0).path("id").asText(null);
         String route = session ? "session" : "template";
-        notifications.markSent(n.id(), route, wamid, usage.estimate(route, lastInboundAt, category));
+        records.markSent(n.id(), route, wamid, usage.estimate(route, lastInboundAt, category));
     }
 
     private static void awaitAll(List<Future<?>> futures) throws Exception {

@@ -11,6 +11,7 @@ import io.windowgate.MutableClock;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.Status;
 import io.windowgate.store.NotificationStore;
+import io.windowgate.store.OutboxClaims;
 import io.windowgate.store.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,12 +27,14 @@ class OutboxTest {
     MutableClock clock = new MutableClock(T0);
     TestDatabase database;
     NotificationStore store;
+    OutboxClaims claims;
 
     @BeforeEach
     void open() {
         database = TestDatabase.hsqldb();
         database.migrate();
         store = new NotificationStore(database.dataSource(), clock);
+        claims = new OutboxClaims(database.dataSource(), database.dialect(), clock);
     }
 
     @AfterEach
@@ -49,7 +52,7 @@ class OutboxTest {
 
     @Test
     void aSendThatFitsInTheClaimGoesAhead() throws Exception {
-        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox outbox = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         store.insert(text("n-1", "+14155550100"), Status.QUEUED);
         Notification claimed = all(outbox.claimDue()).get(0);
 
@@ -61,7 +64,7 @@ class OutboxTest {
 
     @Test
     void aSendThatStartsLateInItsBatchExtendsTheClaimFirst() throws Exception {
-        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox outbox = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         store.insert(text("n-1", "+14155550100"), Status.QUEUED);
         Notification claimed = all(outbox.claimDue()).get(0);
 
@@ -73,8 +76,8 @@ class OutboxTest {
 
     @Test
     void aClaimTakenOverByAnotherNodeIsNotSentHere() throws Exception {
-        Outbox a = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
-        Outbox b = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox a = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
+        Outbox b = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         store.insert(text("n-1", "+14155550100"), Status.QUEUED);
         Notification claimedByA = all(a.claimDue()).get(0);
         clock.advance(LEASE.plusSeconds(1));
@@ -86,7 +89,7 @@ class OutboxTest {
 
     @Test
     void aCopyFromAnOlderClaimOfThisNodeIsNotSentTwice() throws Exception {
-        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox outbox = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         store.insert(text("n-1", "+14155550100"), Status.QUEUED);
         Notification first = all(outbox.claimDue()).get(0);
         clock.advance(LEASE.plusSeconds(1));
@@ -106,7 +109,7 @@ class OutboxTest {
 
     @Test
     void aStoredRowSentWellWithinItsClaimGoesAhead() throws Exception {
-        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox outbox = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         Instant until = storeClaimed(outbox, "n-1");
         clock.advance(Duration.ofSeconds(5));
 
@@ -116,7 +119,7 @@ class OutboxTest {
 
     @Test
     void aStoredRowSentLateExtendsItsClaimFirst() throws Exception {
-        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox outbox = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         Instant until = storeClaimed(outbox, "n-1");
         clock.advance(Duration.ofSeconds(7));
 
@@ -129,7 +132,7 @@ class OutboxTest {
     @Test
     void aStoredRowWhoseClaimEndedAndWasClaimedAgainByThisNodesOutboxIsSentOnceOnly() throws Exception {
         // the CSV path's chunk waited longer than the lease: the same node's outbox claims the row again
-        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox outbox = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         Instant until = storeClaimed(outbox, "n-1");
         clock.advance(LEASE.plusSeconds(1));
         Notification claimedAgain = all(outbox.claimDue()).get(0);
@@ -141,8 +144,8 @@ class OutboxTest {
 
     @Test
     void aStoredRowTakenOverByAnotherNodeIsNotSentHere() throws Exception {
-        Outbox a = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
-        Outbox b = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox a = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
+        Outbox b = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         Instant until = storeClaimed(a, "n-1");
         clock.advance(LEASE.plusSeconds(1));
         Notification claimedByB = all(b.claimDue()).get(0);
@@ -153,7 +156,7 @@ class OutboxTest {
 
     @Test
     void aStoredRowWhoseClaimEndedUnclaimedIsStillSentHere() throws Exception {
-        Outbox outbox = new Outbox(store, clock, LEASE, 10, LONGEST_SEND);
+        Outbox outbox = new Outbox(claims, clock, LEASE, 10, LONGEST_SEND);
         Instant until = storeClaimed(outbox, "n-1");
         clock.advance(LEASE.plusSeconds(1));
 

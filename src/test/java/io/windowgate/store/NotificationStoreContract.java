@@ -22,7 +22,7 @@ import io.windowgate.notification.Category;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.Status;
 import io.windowgate.notification.TemplateRef;
-import io.windowgate.store.NotificationStore.StatusOutcome;
+import io.windowgate.store.DeliveryRecords.StatusOutcome;
 import org.junit.jupiter.api.Test;
 
 /** NotificationStore on a real database: idempotent insert, round-trip, forward-only statuses and held claims. */
@@ -117,7 +117,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void statusesMoveForwardOnlyFromSentToDeliveredToRead() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.1");
+        records.markSent("n-1", "session", "wamid.1");
         assertThat(notifications.find("n-1").status()).isEqualTo(Status.SENT);
 
         clock.advance(Duration.ofSeconds(2));
@@ -139,7 +139,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void sentAfterDeliveredIsIgnored() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.1");
+        records.markSent("n-1", "session", "wamid.1");
         delivery("wamid.1", "n-1", Status.DELIVERED);
 
         assertThat(delivery("wamid.1", "n-1", Status.SENT)).isEqualTo(StatusOutcome.IGNORED);
@@ -150,7 +150,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void readMayOvertakeDelivered() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.1");
+        records.markSent("n-1", "session", "wamid.1");
 
         assertThat(delivery("wamid.1", "n-1", Status.READ)).isEqualTo(StatusOutcome.APPLIED);
         assertThat(delivery("wamid.1", "n-1", Status.DELIVERED)).isEqualTo(StatusOutcome.IGNORED);
@@ -161,16 +161,16 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void failedIsFinalAndStoresCodeTitleAndDetails() throws Exception {
         notifications.insert(templateOnly("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "template", "wamid.1");
+        records.markSent("n-1", "template", "wamid.1");
         delivery("wamid.1", "n-1", Status.DELIVERED);
 
-        assertThat(notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131026, "Message undeliverable",
+        assertThat(records.applyStatus("wamid.1", "n-1", Status.FAILED, 131026, "Message undeliverable",
                 "Receiver is incapable of receiving this message", false)).isEqualTo(StatusOutcome.APPLIED);
 
         for (Status later : List.of(Status.SENT, Status.DELIVERED, Status.READ)) {
             assertThat(delivery("wamid.1", "n-1", later)).as(later.name()).isEqualTo(StatusOutcome.IGNORED);
         }
-        assertThat(notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131000, "Something went wrong", "again",
+        assertThat(records.applyStatus("wamid.1", "n-1", Status.FAILED, 131000, "Something went wrong", "again",
                 false)).isEqualTo(StatusOutcome.IGNORED);
         StoredNotification stored = notifications.find("n-1");
         assertThat(stored.status()).isEqualTo(Status.FAILED);
@@ -182,7 +182,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void nonDeliveryStatusesAreIgnored() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.1");
+        records.markSent("n-1", "session", "wamid.1");
 
         for (Status status : List.of(Status.QUEUED, Status.HELD, Status.EXPIRED, Status.REJECTED, Status.SCHEDULED)) {
             assertThat(delivery("wamid.1", "n-1", status)).as(status.name()).isEqualTo(StatusOutcome.IGNORED);
@@ -194,8 +194,8 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     void statusIsMatchedByWamidAndTouchesNoOtherNotification() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
         notifications.insert(sessionText("n-2", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.1");
-        notifications.markSent("n-2", "session", "wamid.2");
+        records.markSent("n-1", "session", "wamid.1");
+        records.markSent("n-2", "session", "wamid.2");
 
         assertThat(delivery("wamid.2", null, Status.DELIVERED)).isEqualTo(StatusOutcome.APPLIED);
         assertThat(delivery("wamid.unknown", null, Status.DELIVERED)).isEqualTo(StatusOutcome.IGNORED);
@@ -214,7 +214,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         assertThat(notifications.find("n-1").wamid()).as("learnt from the webhook").isEqualTo("wamid.1");
         assertThat(notifications.find("n-2").status()).isEqualTo(Status.QUEUED);
 
-        notifications.markSent("n-1", "session", "wamid.1");
+        records.markSent("n-1", "session", "wamid.1");
 
         StoredNotification stored = notifications.find("n-1");
         assertThat(stored.status()).as("markSent never moves a status backwards").isEqualTo(Status.DELIVERED);
@@ -228,7 +228,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void callbackIdNoLongerMatchesOnceAnotherWamidIsStored() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.current");
+        records.markSent("n-1", "session", "wamid.current");
 
         assertThat(delivery("wamid.other", "n-1", Status.DELIVERED)).isEqualTo(StatusOutcome.IGNORED);
 
@@ -238,10 +238,10 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void failedStatusOvertakingTheHttpAnswerKeepsItsErrorAfterMarkSent() throws Exception {
         notifications.insert(templateOnly("n-1", ALICE), Status.QUEUED);
-        assertThat(notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131026, "Message undeliverable",
+        assertThat(records.applyStatus("wamid.1", "n-1", Status.FAILED, 131026, "Message undeliverable",
                 "Receiver is incapable of receiving this message", false)).isEqualTo(StatusOutcome.APPLIED);
 
-        notifications.markSent("n-1", "template", "wamid.1");
+        records.markSent("n-1", "template", "wamid.1");
 
         StoredNotification stored = notifications.find("n-1");
         assertThat(stored.status()).isEqualTo(Status.FAILED);
@@ -254,9 +254,9 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void windowClosedErrorOnASentSessionMessageAsksForAReroute() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.1");
+        records.markSent("n-1", "session", "wamid.1");
 
-        StatusOutcome outcome = notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131047,
+        StatusOutcome outcome = records.applyStatus("wamid.1", "n-1", Status.FAILED, 131047,
                 "Re-engagement message", "More than 24 hours have passed", true);
 
         assertThat(outcome).isEqualTo(StatusOutcome.REROUTE);
@@ -271,10 +271,10 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     void rerouteSucceedingAsTemplateClearsTheWindowClosedError() throws Exception {
         notifications.insert(new Notification("n-1", ALICE, "hi", new TemplateRef("hello", "en", List.of(), Map.of()),
                 Category.UTILITY, null, "crm"), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.1");
-        notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131047, "Re-engagement message", "closed", true);
+        records.markSent("n-1", "session", "wamid.1");
+        records.applyStatus("wamid.1", "n-1", Status.FAILED, 131047, "Re-engagement message", "closed", true);
 
-        notifications.markSent("n-1", "template", "wamid.2");
+        records.markSent("n-1", "template", "wamid.2");
 
         StoredNotification stored = notifications.find("n-1");
         assertThat(stored.status()).isEqualTo(Status.SENT);
@@ -289,9 +289,9 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void windowClosedErrorOnATemplateMessageIsJustFailed() throws Exception {
         notifications.insert(templateOnly("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "template", "wamid.1");
+        records.markSent("n-1", "template", "wamid.1");
 
-        StatusOutcome outcome = notifications.applyStatus("wamid.1", "n-1", Status.FAILED, 131047,
+        StatusOutcome outcome = records.applyStatus("wamid.1", "n-1", Status.FAILED, 131047,
                 "Re-engagement message", "More than 24 hours have passed", true);
 
         assertThat(outcome).isEqualTo(StatusOutcome.APPLIED);
@@ -303,7 +303,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     // ---- the outbox: releaseHeld, releaseDue, claimDue, defer, retryLater, requeueFailed, list ------------------
 
     private List<String> claimIds(String owner, int limit) throws SQLException {
-        return notifications.claimDue(owner, clock.instant().plusSeconds(3600), limit).stream()
+        return claims.claimDue(owner, clock.instant().plusSeconds(3600), limit).stream()
                 .map(c -> c.stored().notification().id()).toList();
     }
 
@@ -370,10 +370,10 @@ abstract class NotificationStoreContract extends StoreTestSupport {
 
         assertThat(claimIds("node-b", 10)).as("still leased").isEmpty();
         clock.set(T0.plusSeconds(61));
-        List<NotificationStore.Claim> claims = notifications.claimDue("node-b", T0.plusSeconds(121), 10);
+        List<OutboxClaims.Claim> taken = claims.claimDue("node-b", T0.plusSeconds(121), 10);
 
-        assertThat(claims).hasSize(1);
-        assertThat(claims.get(0).interrupted()).as("an earlier claim never finished").isTrue();
+        assertThat(taken).hasSize(1);
+        assertThat(taken.get(0).interrupted()).as("an earlier claim never finished").isTrue();
         assertThat(notifications.find("in-flight").leaseOwner()).isEqualTo("node-b");
     }
 
@@ -420,7 +420,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         DataSource deadlocking = RacingDataSource.beforeFirst(database.dataSource(), "INSERT INTO message_cost", () -> {
             throw new java.sql.SQLTransactionRollbackException("transaction rollback: serialization failure", "40001");
         });
-        NotificationStore store = new NotificationStore(deadlocking, clock);
+        DeliveryRecords store = new DeliveryRecords(deadlocking, clock);
 
         store.markSent("n-1", "session", "wamid.1", new CostLedgerStore.Estimate("service", "free_customer_service", false));
 
@@ -440,7 +440,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
             runs.incrementAndGet();
             throw new java.sql.SQLTransactionRollbackException("deadlock detected", "40P01");
         });
-        NotificationStore store = new NotificationStore(alwaysDeadlocked, clock);
+        OutboxClaims store = new OutboxClaims(alwaysDeadlocked, database.dialect(), clock);
 
         assertThatThrownBy(() -> store.renewClaim("n-1", "node-a", T0.plusSeconds(90)))
                 .isInstanceOf(java.sql.SQLTransactionRollbackException.class).hasMessageContaining("deadlock");
@@ -454,14 +454,14 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         notifications.insertClaimed(sessionText("late-in-batch", ALICE), "node-a", T0.plusSeconds(60));
         notifications.insertClaimed(sessionText("lost", ALICE), "node-a", T0.plusSeconds(60));
         notifications.insertClaimed(sessionText("sent", ALICE), "node-a", T0.plusSeconds(60));
-        notifications.markSent("sent", "session", "wamid.1");
+        records.markSent("sent", "session", "wamid.1");
 
-        assertThat(notifications.renewClaim("late-in-batch", "node-a", T0.plusSeconds(110))).isTrue();
+        assertThat(claims.renewClaim("late-in-batch", "node-a", T0.plusSeconds(110))).isTrue();
         clock.set(T0.plusSeconds(61));
         assertThat(claimIds("node-b", 10)).as("the renewed claim is still node-a's").containsExactly("lost");
-        assertThat(notifications.renewClaim("lost", "node-a", T0.plusSeconds(121))).as("node-b has it now").isFalse();
-        assertThat(notifications.renewClaim("late-in-batch", "node-b", T0.plusSeconds(121))).isFalse();
-        assertThat(notifications.renewClaim("sent", "node-a", T0.plusSeconds(121))).as("no longer QUEUED").isFalse();
+        assertThat(claims.renewClaim("lost", "node-a", T0.plusSeconds(121))).as("node-b has it now").isFalse();
+        assertThat(claims.renewClaim("late-in-batch", "node-b", T0.plusSeconds(121))).isFalse();
+        assertThat(claims.renewClaim("sent", "node-a", T0.plusSeconds(121))).as("no longer QUEUED").isFalse();
     }
 
     @Test
@@ -469,10 +469,10 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         clock.set(T0);
         notifications.insertClaimed(sessionText("unsent", ALICE), "node-a", T0.plusSeconds(60));
         notifications.insertClaimed(sessionText("unknown", ALICE), "node-a", T0.plusSeconds(60));
-        notifications.retryLater("unknown", T0.plusSeconds(600), false, true, null, "timeout", "read timed out");
+        claims.retryLater("unknown", T0.plusSeconds(600), false, true, null, "timeout", "read timed out");
         notifications.insertClaimed(sessionText("others", BOB), "node-b", T0.plusSeconds(60));
 
-        assertThat(notifications.releaseClaims("node-a")).isEqualTo(1);
+        assertThat(claims.releaseClaims("node-a")).isEqualTo(1);
 
         assertThat(claimIds("node-c", 10)).as("due at once, not after the lease").containsExactly("unsent");
         assertThat(notifications.find("unknown").nextAttemptAt()).as("still waits for its webhook")
@@ -484,7 +484,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     void aFinishedSendIsNeverClaimedAgain() throws Exception {
         clock.set(T0);
         notifications.insertClaimed(sessionText("done", ALICE), "node-a", T0.plusSeconds(60));
-        notifications.markSent("done", "session", "wamid.1");
+        records.markSent("done", "session", "wamid.1");
         clock.set(T0.plusSeconds(3600));
 
         assertThat(claimIds("node-b", 10)).isEmpty();
@@ -536,9 +536,9 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         List<String> claimedByOther = new ArrayList<>();
         DataSource racing = RacingDataSource.beforeFirst(database.dataSource(), "UPDATE notification SET lease_owner",
                 () -> claimedByOther.addAll(claimIds("node-other", 10)));
-        NotificationStore store = new NotificationStore(racing, clock);
+        OutboxClaims store = new OutboxClaims(racing, database.dialect(), clock);
 
-        List<NotificationStore.Claim> claimed = store.claimDue("node-a", clock.instant().plusSeconds(60), 10);
+        List<OutboxClaims.Claim> claimed = store.claimDue("node-a", clock.instant().plusSeconds(60), 10);
 
         if (database.vendor() == TestDatabase.Vendor.POSTGRESQL) {
             // FOR UPDATE SKIP LOCKED: node-a locked both rows when it read them, so the other node skips them at once
@@ -557,8 +557,8 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         notifications.insertClaimed(sessionText("paced", ALICE), "node-a", T0.plusSeconds(60));
         notifications.insertClaimed(sessionText("retry", ALICE), "node-a", T0.plusSeconds(60));
 
-        notifications.defer("paced", T0.plusSeconds(6));
-        notifications.retryLater("retry", T0.plusSeconds(10), true, true, 131000, "Something went wrong", "later");
+        claims.defer("paced", T0.plusSeconds(6));
+        claims.retryLater("retry", T0.plusSeconds(10), true, true, 131000, "Something went wrong", "later");
 
         StoredNotification paced = notifications.find("paced");
         assertThat(paced.nextAttemptAt()).isEqualTo(T0.plusSeconds(6));
@@ -581,9 +581,9 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     void aStatusWebhookSettlesASendWhoseOutcomeWasUnknown() throws Exception {
         clock.set(T0);
         notifications.insertClaimed(sessionText("unknown", ALICE), "node-a", T0.plusSeconds(60));
-        notifications.retryLater("unknown", T0.plusSeconds(600), true, true, null, "SocketTimeoutException", "Read timed out");
+        claims.retryLater("unknown", T0.plusSeconds(600), true, true, null, "SocketTimeoutException", "Read timed out");
 
-        assertThat(notifications.applyStatus("wamid.late", "unknown", Status.DELIVERED, null, null, null, false))
+        assertThat(records.applyStatus("wamid.late", "unknown", Status.DELIVERED, null, null, null, false))
                 .isEqualTo(StatusOutcome.APPLIED);
 
         StoredNotification settled = notifications.find("unknown");
@@ -597,11 +597,11 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void requeueFailedSendsAgainOnlyFailedNotifications() throws Exception {
         notifications.insert(templateOnly("failed-1", ALICE), Status.QUEUED);
-        notifications.markFailed("failed-1", "template", 131000, "Something went wrong", "gave up");
+        records.markFailed("failed-1", "template", 131000, "Something went wrong", "gave up");
         notifications.insert(templateOnly("failed-2", ALICE), Status.QUEUED);
-        notifications.markFailed("failed-2", "template", 131026, "Undeliverable", null);
+        records.markFailed("failed-2", "template", 131026, "Undeliverable", null);
         notifications.insert(templateOnly("sent", ALICE), Status.QUEUED);
-        notifications.markSent("sent", "template", "wamid.s");
+        records.markSent("sent", "template", "wamid.s");
 
         assertThat(notifications.requeueFailed(List.of("failed-1", "sent", "nope"))).containsExactly("failed-1");
         assertThat(notifications.find("failed-1").status()).isEqualTo(Status.QUEUED);
@@ -615,7 +615,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     void listPagesThroughNotificationsOfAStatusById() throws Exception {
         for (String id : List.of("f-3", "f-1", "f-2")) {
             notifications.insert(templateOnly(id, ALICE), Status.QUEUED);
-            notifications.markFailed(id, "template", id.equals("f-2") ? 131026 : 131000, "x", null);
+            records.markFailed(id, "template", id.equals("f-2") ? 131026 : 131000, "x", null);
         }
         notifications.insert(templateOnly("q-1", ALICE), Status.QUEUED);
 
@@ -636,13 +636,13 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         notifications.insert(sessionText("queued", ALICE), Status.QUEUED);
         notifications.insert(sessionText("queued-2", ALICE), Status.QUEUED);
         notifications.insert(sessionText("sent", ALICE), Status.QUEUED);
-        notifications.markSent("sent", "session", "wamid.sent");
+        records.markSent("sent", "session", "wamid.sent");
         notifications.insert(sessionText("scheduled", ALICE), Status.SCHEDULED);
 
         for (String id : List.of("queued", "sent", "scheduled")) {
-            notifications.markNotSendable(id, Status.HELD, "window closed and no template given");
+            records.markNotSendable(id, Status.HELD, "window closed and no template given");
         }
-        notifications.markNotSendable("queued-2", Status.REJECTED, "window.closed-without-template=reject");
+        records.markNotSendable("queued-2", Status.REJECTED, "window.closed-without-template=reject");
 
         StoredNotification held = notifications.find("queued");
         assertThat(held.status()).isEqualTo(Status.HELD);
@@ -661,7 +661,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
         notifications.insert(templateOnly("n-1", ALICE), Status.QUEUED);
         clock.advance(Duration.ofSeconds(5));
 
-        notifications.markFailed("n-1", "template", 132001, "Template name does not exist in the translation",
+        records.markFailed("n-1", "template", 132001, "Template name does not exist in the translation",
                 "template order_shipped not found in en_US");
 
         StoredNotification stored = notifications.find("n-1");
@@ -678,7 +678,7 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     void markFailedWithoutCodeTruncatesLongTextsToTheColumns() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
 
-        notifications.markFailed("n-1", "session", null, "t".repeat(500), "d".repeat(5_000));
+        records.markFailed("n-1", "session", null, "t".repeat(500), "d".repeat(5_000));
 
         StoredNotification stored = notifications.find("n-1");
         assertThat(stored.status()).isEqualTo(Status.FAILED);
@@ -690,10 +690,10 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void markFailedLeavesANotificationThatIsNoLongerQueuedAlone() throws Exception {
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "session", "wamid.1");
+        records.markSent("n-1", "session", "wamid.1");
         delivery("wamid.1", "n-1", Status.DELIVERED);
 
-        notifications.markFailed("n-1", "session", 131000, "Something went wrong", "late failure");
+        records.markFailed("n-1", "session", 131000, "Something went wrong", "late failure");
 
         StoredNotification stored = notifications.find("n-1");
         assertThat(stored.status()).isEqualTo(Status.DELIVERED);
@@ -702,6 +702,6 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     }
 
     private StatusOutcome delivery(String wamid, String callbackId, Status status) throws Exception {
-        return notifications.applyStatus(wamid, callbackId, status, null, null, null, false);
+        return records.applyStatus(wamid, callbackId, status, null, null, null, false);
     }
 }

@@ -7,7 +7,7 @@ import java.time.Duration;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.windowgate.notification.Category;
 import io.windowgate.notification.Status;
-import io.windowgate.store.NotificationStore.HoldReason;
+import io.windowgate.store.DeliveryRecords.HoldReason;
 import io.windowgate.template.TemplateDefinition;
 import org.junit.jupiter.api.Test;
 
@@ -96,9 +96,9 @@ abstract class PolicyStoresContract extends StoreTestSupport {
     @Test
     void notificationsHeldForATemplateAreReleasedOnlyByThatTemplateAndNotByTheCustomerWritingIn() throws Exception {
         notifications.insert(templateOnly("t-1", ALICE), Status.QUEUED);
-        notifications.markNotSendable("t-1", Status.HELD, "template paused", HoldReason.TEMPLATE);
+        records.markNotSendable("t-1", Status.HELD, "template paused", HoldReason.TEMPLATE);
         notifications.insert(sessionText("w-1", ALICE), Status.QUEUED);
-        notifications.markNotSendable("w-1", Status.HELD, "window closed");
+        records.markNotSendable("w-1", Status.HELD, "window closed");
 
         assertThat(notifications.releaseHeld(ALICE)).as("the window hold only").isEqualTo(1);
         assertThat(notifications.find("t-1").status()).isEqualTo(Status.HELD);
@@ -115,13 +115,13 @@ abstract class PolicyStoresContract extends StoreTestSupport {
         clock.set(T0);
         ledger.estimate("wamid.1", "n-1", new CostLedgerStore.Estimate("marketing", "regular", true));
         notifications.insert(sessionText("n-2", ALICE), Status.QUEUED);
-        notifications.markSent("n-2", "template", "wamid.2",
+        records.markSent("n-2", "template", "wamid.2",
                 new CostLedgerStore.Estimate("utility", "free_customer_service", false));
         assertThat(ledger.price("wamid.1", "n-1", "marketing", "regular", true, "PMP")).isTrue();
         assertThat(ledger.price("wamid.1", "n-1", "marketing", "regular", true, "PMP")).as("priced once").isFalse();
         ledger.estimate("wamid.1", "n-1", new CostLedgerStore.Estimate("utility", "regular", true)); // never over Meta's
         notifications.insert(sessionText("n-1", ALICE), Status.QUEUED);
-        notifications.markSent("n-1", "template", "wamid.1", new CostLedgerStore.Estimate("utility", "regular", true));
+        records.markSent("n-1", "template", "wamid.1", new CostLedgerStore.Estimate("utility", "regular", true));
         assertThat(notifications.find("n-1").status()).as("the send is recorded even so").isEqualTo(Status.SENT);
         assertThat(notifications.find("n-2").wamid()).isEqualTo("wamid.2");
         clock.set(T0.plus(Duration.ofDays(1)));

@@ -26,6 +26,8 @@ abstract class StoreTestSupport {
     protected MutableClock clock;
     protected TestDatabase database;
     protected NotificationStore notifications;
+    protected OutboxClaims claims;
+    protected DeliveryRecords records;
     protected SessionWindowStore windows;
 
     /** A new, empty database of the vendor under test. */
@@ -44,6 +46,8 @@ abstract class StoreTestSupport {
             database.migrate();
         }
         notifications = new NotificationStore(database.dataSource(), clock);
+        claims = new OutboxClaims(database.dataSource(), database.dialect(), clock);
+        records = new DeliveryRecords(database.dataSource(), clock);
         windows = new SessionWindowStore(database.dataSource(), clock);
     }
 

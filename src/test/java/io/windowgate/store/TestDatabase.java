@@ -44,6 +44,11 @@ public final class TestDatabase implements AutoCloseable {
      * A new, empty in-memory HSQLDB in MVCC mode, as the default configuration runs it: the stores get the pool
      * through StatementPins, as in AppConfiguration.
      */
+    /** The application's name for this database's kind. */
+    public Dialect dialect() {
+        return vendor == Vendor.POSTGRESQL ? Dialect.POSTGRESQL : Dialect.HSQLDB;
+    }
+
     public static TestDatabase hsqldb() {
         String url = "jdbc:hsqldb:mem:wgstore" + SEQUENCE.incrementAndGet() + ";hsqldb.tx=mvcc";
         HikariDataSource pool = pool(url, "SA", "");

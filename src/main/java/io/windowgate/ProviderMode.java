@@ -1,0 +1,82 @@
+package io.windowgate;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Properties;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The provider mode, decided before anything is wired: the WhatsApp Cloud API when an access token is set, else the
+ * built-in sandbox served on this instance (with demo tokens for the APIs, so the README's walkthrough works at once).
+ */
+final class ProviderMode {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderMode.class);
+    /** The sandbox's send endpoint, served by routes/sandbox-provider.camel.yaml. */
+    static final String MESSAGES_PATH = "/sandbox/v22.0/messages";
+    /** The CRM push token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
+    static final String CRM_TOKEN = "sandbox";
+    /** The operations API token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
+    static final String ADMIN_TOKEN = "sandbox";
+
+    private ProviderMode() {
+    }
+
+    /**
+     * Decides between the Cloud API and the built-in sandbox. Without an access token every send goes to the sandbox
+     * served on this instance, and a random app secret signs its webhooks unless one is configured. With a token, the
+     * app secret and a real endpoint are required: refuse to start rather than run half-configured.
+     */
+    static void apply(CamelContext context, Settings settings) {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        Properties overrides = new Properties();
+        boolean sandbox = settings.get("whatsapp.access-token").isBlank();
+        String local = "http://localhost:" + settings.get("camel.server.port");
+        overrides.setProperty("sandbox.enabled", Boolean.toString(sandbox));
+        if (settings.get("sandbox.webhook-url").isBlank()) {
+            overrides.setProperty("sandbox.webhook-url", local + "/webhooks/whatsapp");
+        }
+        if (sandbox) {
+            overrides.setProperty("whatsapp.session.url", local + MESSAGES_PATH);
+            overrides.setProperty("whatsapp.template.url", local + MESSAGES_PATH);
+            if (settings.get("whatsapp.app-secret").isBlank()) {
+                byte[] secret = new byte[32];
+                new SecureRandom().nextBytes(secret);
+                overrides.setProperty("whatsapp.app-secret", HexFormat.of().formatHex(secret));
+            }
+            // the sandbox sends no real token; a visible placeholder keeps the Authorization header well-formed
+            overrides.setProperty("whatsapp.access-token", "sandbox");
+            if (settings.get("crm.api-token").isBlank()) {
+                // lets a new user try CRM push at once; nothing reaches WhatsApp in sandbox mode anyway
+                overrides.setProperty("crm.api-token", CRM_TOKEN);
+                LOG.warn("SANDBOX MODE: crm.api-token is empty, so CRM push accepts the demo token '{}'. Set "
+                        + "CRM_API_TOKEN before connecting a real CRM.", CRM_TOKEN);
+            }
+            if (settings.get("admin.api-token").isBlank()) {
+                overrides.setProperty("admin.api-token", ADMIN_TOKEN);
+                LOG.warn("SANDBOX MODE: admin.api-token is empty, so the operations API accepts the demo token '{}'. "
+                        + "Set ADMIN_API_TOKEN before going live.", ADMIN_TOKEN);
+            }
+            LOG.warn("SANDBOX MODE: whatsapp.access-token is empty, so messages go to the built-in sandbox provider at {}"
+                    + " and nothing reaches WhatsApp. Simulate a customer writing in with: curl -X POST -d 'hello' "
+                    + "{}/sandbox/customers/<phone>/messages", local + MESSAGES_PATH, local);
+        } else {
+            if (settings.get("whatsapp.app-secret").isBlank()) {
+                throw new IllegalStateException("whatsapp.app-secret is empty: with an access token set, webhooks must "
+                        + "be verified. Set WHATSAPP_APP_SECRET to the App Secret of your Meta app.");
+            }
+            for (String key : new String[] {"whatsapp.session.url", "whatsapp.template.url"}) {
+                String url = settings.get(key);
+                if (url.contains("//messages") || !url.matches("https?://.+")) {
+                    throw new IllegalStateException(key + " is '" + url + "': set whatsapp.phone-number-id (the id of "
+                            + "your business number) or set " + key + " to the full messages endpoint URL.");
+                }
+            }
+        }
+        overrides.forEach((key, value) -> properties.addOverrideProperty((String) key, (String) value));
+    }
+}

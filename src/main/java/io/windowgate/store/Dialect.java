@@ -1,0 +1,65 @@
+package io.windowgate.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import javax.sql.DataSource;
+
+/**
+ * The two databases Windowgate runs on, and what differs between them: the migration folder, Quartz's SQL dialect,
+ * whether claims can skip rows another node has locked, and whether compiled statements need pinning.
+ */
+public enum Dialect {
+    /** The embedded default: one node, a file under data/. */
+    HSQLDB("hsqldb", "org.quartz.impl.jdbcjobstore.HSQLDBDelegate", false, true),
+    /** Production and several nodes. */
+    POSTGRESQL("postgresql", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate", true, false);
+
+    private final String folder;
+    private final String quartzDelegate;
+    private final boolean skipLocked;
+    private final boolean pinStatements;
+
+    Dialect(String folder, String quartzDelegate, boolean skipLocked, boolean pinStatements) {
+        this.folder = folder;
+        this.quartzDelegate = quartzDelegate;
+        this.skipLocked = skipLocked;
+        this.pinStatements = pinStatements;
+    }
+
+    /** The database behind a connection, as its driver names it. */
+    public static Dialect of(Connection connection) throws SQLException {
+        String product = connection.getMetaData().getDatabaseProductName();
+        return "PostgreSQL".equals(product) ? POSTGRESQL : HSQLDB;
+    }
+
+    /** The database behind a pool (one connection is borrowed to ask). */
+    public static Dialect of(DataSource dataSource) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return of(c);
+        }
+    }
+
+    /** The Flyway folder under db/migration with this database's own migrations. */
+    public String migrationFolder() {
+        return folder;
+    }
+
+    /** Quartz's JDBC job-store delegate for this database. */
+    public String quartzDelegate() {
+        return quartzDelegate;
+    }
+
+    /** Whether {@code SELECT … FOR UPDATE SKIP LOCKED} is understood. */
+    public boolean skipLocked() {
+        return skipLocked;
+    }
+
+    /**
+     * Whether the stores should keep compiled statements ({@link StatementPins}): HSQLDB forgets them with the last
+     * open statement; PostgreSQL's driver keeps them per connection itself.
+     */
+    public boolean pinStatements() {
+        return pinStatements;
+    }
+}
