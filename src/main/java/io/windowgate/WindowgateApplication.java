@@ -12,7 +12,7 @@ public final class WindowgateApplication {
         Main main = new Main(WindowgateApplication.class);
         // name the one configuration class instead of letting Camel find it: its base package scan looks for
         // configuration classes, beans and Java routes by reading through the whole shaded jar (inflating every
-        // entry), three times per start, about a second of a 2-core machine's startup (issue 6)
+        // entry), three times per start, which costs a noticeable part of the startup
         main.configure().withBasePackageScanEnabled(false).addConfiguration(AppConfiguration.class);
         main.run(args);
     }

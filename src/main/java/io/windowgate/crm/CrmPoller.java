@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CRM pull (SPEC section 4): what the crm-poll route needs to GET pages of notifications from {@code crm.poll.url}.
+ * CRM pull: what the crm-poll route needs to GET pages of notifications from {@code crm.poll.url}.
  * A page is a JSON array of notifications, or {@code {"items": [...], "next": "<cursor>"}}; the next page is asked for
  * with {@code ?<crm.poll.cursor-param>=<cursor>}. The cursor is stored only after the page's items are stored, so a
  * crash repeats a page at worst (its items are then duplicates). After a failure, polls are skipped for a back-off

@@ -15,7 +15,7 @@ import io.windowgate.notification.NotificationRequest;
 import io.windowgate.ops.BearerToken;
 
 /**
- * {@code POST /api/notifications} (SPEC section 4, CRM push): checks the bearer token in constant time, reads one
+ * {@code POST /api/notifications}: checks the bearer token in constant time, reads one
  * notification or an array, stores each through {@link NotificationIntake} and reports every item's outcome. Every
  * accepted notification is committed before the answer is built, so a 202 means it is stored.
  */

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,11 +36,12 @@ import io.windowgate.store.DropFileStore;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.codec.digest.DigestUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens dropped CSV files (SPEC section 4). A first streaming pass checks that the whole file is UTF-8 CSV with a usable
+ * Opens dropped CSV files. A first streaming pass checks that the whole file is UTF-8 CSV with a usable
  * header and fingerprints its content, so an unreadable file is refused before any row is sent; the rows are then
  * streamed by {@link CsvDropFile}. Nothing holds the whole file in memory.
  * <p>
@@ -243,12 +243,7 @@ public final class CsvDropReader {
 
     /** Reads the whole file once: strict UTF-8, RFC 4180 structure, a header naming the needed columns. */
     private static Verified verify(Path path, char delimiter) throws UnreadableCsvException, IOException {
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
-        }
+        MessageDigest sha256 = DigestUtils.getSha256Digest();
         try (InputStream in = new DigestInputStream(Files.newInputStream(path), sha256);
              CSVParser parser = parser(reader(in), delimiter)) {
             boolean header = false;
@@ -271,7 +266,7 @@ public final class CsvDropReader {
             in.transferTo(OutputStream.nullOutputStream()); // the digest must see every byte, even after the last record
             return new Verified(HexFormat.of().formatHex(sha256.digest()), rows);
         } catch (CharacterCodingException e) {
-            throw new UnreadableCsvException("the file is not UTF-8 text: save or export it as 'CSV UTF-8'", e);
+            throw notUtf8(e);
         } catch (UncheckedIOException e) {
             throw unreadable(e.getCause());
         } catch (IllegalStateException e) {
@@ -281,9 +276,13 @@ public final class CsvDropReader {
 
     private static UnreadableCsvException unreadable(IOException cause) {
         if (cause instanceof CharacterCodingException) {
-            return new UnreadableCsvException("the file is not UTF-8 text: save or export it as 'CSV UTF-8'", cause);
+            return notUtf8(cause);
         }
         return new UnreadableCsvException("the file is not valid CSV: " + cause.getMessage(), cause);
+    }
+
+    private static UnreadableCsvException notUtf8(IOException cause) {
+        return new UnreadableCsvException("the file is not UTF-8 text: save or export it as 'CSV UTF-8'", cause);
     }
 
     /**
@@ -312,7 +311,7 @@ public final class CsvDropReader {
                 }
             }
         } catch (CharacterCodingException e) {
-            throw new UnreadableCsvException("the file is not UTF-8 text: save or export it as 'CSV UTF-8'", e);
+            throw notUtf8(e);
         }
         if (semicolons > commas && semicolons >= tabs) {
             return ';';

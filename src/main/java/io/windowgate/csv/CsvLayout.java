@@ -14,7 +14,7 @@ import io.windowgate.notification.NotificationRequest;
 import io.windowgate.notification.NotificationValidator;
 
 /**
- * The columns of a dropped file, read from its header row (SPEC section 4): names are case-insensitive, order is free,
+ * The columns of a dropped file, read from its header row: names are case-insensitive, order is free,
  * unknown columns are ignored. Maps a row's values to a {@link NotificationRequest}.
  */
 final class CsvLayout {
@@ -135,10 +135,12 @@ final class CsvLayout {
                         + "' is not yes/no (also true/false, 1/0)";
             }
         }
-        return new NotificationRequest(id, value(values, columns.get("to")), value(values, columns.get("text")),
-                value(values, columns.get("template")), value(values, columns.get("language")), params, namedParams,
-                value(values, columns.get("category")), value(values, columns.get("send_at")), source, malformed,
-                consent, templateParts);
+        return NotificationRequest.from(source).id(id).to(value(values, columns.get("to")))
+                .text(value(values, columns.get("text")))
+                .template(value(values, columns.get("template")), value(values, columns.get("language")))
+                .positionalParams(params).namedParams(namedParams).category(value(values, columns.get("category")))
+                .sendAt(value(values, columns.get("send_at"))).malformed(malformed).optIn(consent)
+                .templateParts(templateParts).build();
     }
 
     /** The value of a column in this row; null when the column is absent, the row is short, or the cell is empty. */

@@ -10,11 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -27,6 +24,7 @@ import io.windowgate.notification.NotificationJson.MalformedJsonException;
 import io.windowgate.notification.NotificationRequest;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.store.SourceStore;
+import org.apache.commons.codec.digest.DigestUtils;
 import jakarta.mail.Address;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Message;
@@ -42,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The email source (SPEC section 4): turns one mail into notifications.
+ * The email source: turns one mail into notifications.
  * <ul>
  * <li>Only senders in {@code mail.allowed-senders} are read; other mails are recorded as refused.</li>
  * <li>CSV attachments are saved into the drop folder as {@code mail-<hash>-<name>.csv}, so they take exactly the drop
@@ -187,8 +185,7 @@ public final class MailIntake {
         for (int i = 0; i < parsed.size(); i++) {
             NotificationRequest r = parsed.get(i);
             String id = r.id() != null ? r.id() : parsed.size() == 1 ? idBase : idBase + "-" + (i + 1);
-            requests.add(new NotificationRequest(id, r.to(), r.text(), r.templateName(), r.templateLanguage(),
-                    r.positionalParams(), r.namedParams(), r.category(), r.sendAt(), SOURCE, r.malformed(), r.optIn(), r.templateParts()));
+            requests.add(r.toBuilder().id(id).source(SOURCE).build());
         }
         return requests;
     }
@@ -206,7 +203,7 @@ public final class MailIntake {
             throw new MalformedMailException("the mail to " + PhoneMask.mask(phone.group()) + " has no text: write "
                     + "the message in the body");
         }
-        return new NotificationRequest(idBase, phone.group(), body, null, null, null, null, null, null, SOURCE, null);
+        return NotificationRequest.from(SOURCE).id(idBase).to(phone.group()).text(body).build();
     }
 
     /** Cuts the signature off at the standard "-- " delimiter line. */
@@ -322,10 +319,6 @@ public final class MailIntake {
             message.writeTo(raw);
             source = raw.toByteArray();
         }
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(source));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available in this JVM", e);
-        }
+        return DigestUtils.sha256Hex(source);
     }
 }

@@ -3,7 +3,7 @@ package io.windowgate.notification;
 import java.time.Instant;
 
 /**
- * Decides how a notification goes out (SPEC section 3, steps 4 and 5): as a session message, as a template message,
+ * Decides how a notification goes out: as a session message, as a template message,
  * or not yet (held / rejected) when the window is closed and no template is usable.
  */
 public final class DispatchPolicy {

@@ -11,7 +11,7 @@ import io.windowgate.store.ConsentStore;
 import io.windowgate.store.NotificationStore;
 
 /**
- * The front door every source uses (SPEC section 3, steps 1 to 3): validate, then store under the notification id.
+ * The front door every source uses: validate, then store under the notification id.
  * The store is the idempotency record, so a duplicate id is recognised however many nodes or sources see it, and the
  * outbox: a stored QUEUED notification is sent even if the process dies right after this call.
  */

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 
 /**
- * Reads canonical notifications (SPEC section 2) from JSON: one object or an array of them, as the CRM push API, the CRM
+ * Reads canonical notifications from JSON: one object or an array of them, as the CRM push API, the CRM
  * pull pages and mail bodies carry them. Only the document's structure is checked here; an item with a field of the
  * wrong type becomes a request marked malformed, so the validator rejects that item alone with the reason.
  */
@@ -71,8 +71,8 @@ public final class NotificationJson {
     /** One notification object; a structural problem is recorded in {@code malformed} for the validator to report. */
     public NotificationRequest request(JsonNode node, String source) {
         if (!node.isObject()) {
-            return new NotificationRequest(null, null, null, null, null, null, null, null, null, source,
-                    "each notification must be a JSON object, not " + describe(node));
+            return NotificationRequest.from(source)
+                    .malformed("each notification must be a JSON object, not " + describe(node)).build();
         }
         List<String> problems = new ArrayList<>();
         String id = scalar(node, "id", problems);
@@ -117,8 +117,9 @@ public final class NotificationJson {
             }
         }
         NotificationRequest.OptInRequest optIn = optIn(node.get("optIn"), source, problems);
-        return new NotificationRequest(id, to, text, templateName, templateLanguage, positional, named, category,
-                sendAt, source, problems.isEmpty() ? null : String.join("; ", problems), optIn, parts);
+        return NotificationRequest.from(source).id(id).to(to).text(text).template(templateName, templateLanguage)
+                .positionalParams(positional).namedParams(named).category(category).sendAt(sendAt).optIn(optIn)
+                .templateParts(parts).malformed(problems.isEmpty() ? null : String.join("; ", problems)).build();
     }
 
     /**

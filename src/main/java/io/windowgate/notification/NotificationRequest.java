@@ -28,19 +28,102 @@ public record NotificationRequest(String id, String to, String text, String temp
         templateParts = templateParts == null ? Map.of() : templateParts;
     }
 
-    /** A request without header or button parameters. */
-    public NotificationRequest(String id, String to, String text, String templateName, String templateLanguage,
-            List<String> positionalParams, Map<String, String> namedParams, String category, String sendAt,
-            String source, String malformed, OptInRequest optIn) {
-        this(id, to, text, templateName, templateLanguage, positionalParams, namedParams, category, sendAt, source,
-                malformed, optIn, null);
+    /** A request from {@code source} (crm, csv, mail, api), field by field; every field not set is absent. */
+    public static Builder from(String source) {
+        return new Builder().source(source);
     }
 
-    /** A request without an opt-in. */
-    public NotificationRequest(String id, String to, String text, String templateName, String templateLanguage,
-            List<String> positionalParams, Map<String, String> namedParams, String category, String sendAt,
-            String source, String malformed) {
-        this(id, to, text, templateName, templateLanguage, positionalParams, namedParams, category, sendAt, source,
-                malformed, null, null);
+    /** A builder that starts with this request's fields, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder().id(id).to(to).text(text).template(templateName, templateLanguage)
+                .positionalParams(positionalParams).namedParams(namedParams).category(category).sendAt(sendAt)
+                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts);
+    }
+
+    /** Builds a {@link NotificationRequest}; the sources set what they found and leave the rest absent. */
+    public static final class Builder {
+        private String id;
+        private String to;
+        private String text;
+        private String templateName;
+        private String templateLanguage;
+        private List<String> positionalParams;
+        private Map<String, String> namedParams;
+        private String category;
+        private String sendAt;
+        private String source;
+        private String malformed;
+        private OptInRequest optIn;
+        private Map<String, String> templateParts;
+
+        private Builder() {
+        }
+
+        public Builder id(String value) {
+            id = value;
+            return this;
+        }
+
+        public Builder to(String value) {
+            to = value;
+            return this;
+        }
+
+        public Builder text(String value) {
+            text = value;
+            return this;
+        }
+
+        public Builder template(String name, String language) {
+            templateName = name;
+            templateLanguage = language;
+            return this;
+        }
+
+        public Builder positionalParams(List<String> value) {
+            positionalParams = value;
+            return this;
+        }
+
+        public Builder namedParams(Map<String, String> value) {
+            namedParams = value;
+            return this;
+        }
+
+        public Builder category(String value) {
+            category = value;
+            return this;
+        }
+
+        public Builder sendAt(String value) {
+            sendAt = value;
+            return this;
+        }
+
+        public Builder source(String value) {
+            source = value;
+            return this;
+        }
+
+        /** A structural problem the source already found, reported as the reason for rejecting the request. */
+        public Builder malformed(String value) {
+            malformed = value;
+            return this;
+        }
+
+        public Builder optIn(OptInRequest value) {
+            optIn = value;
+            return this;
+        }
+
+        public Builder templateParts(Map<String, String> value) {
+            templateParts = value;
+            return this;
+        }
+
+        public NotificationRequest build() {
+            return new NotificationRequest(id, to, text, templateName, templateLanguage, positionalParams, namedParams,
+                    category, sendAt, source, malformed, optIn, templateParts);
+        }
     }
 }

@@ -17,7 +17,7 @@ import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 
 /**
  * Turns a raw {@link NotificationRequest} into a canonical {@link Notification}, or explains every problem in words a
- * person can act on. Rules: SPEC section 2 (id, E.164 recipient, text and/or template, category, sendAt).
+ * person can act on. Rules: id, E.164 recipient, text and/or template, category, sendAt.
  */
 public final class NotificationValidator {
 

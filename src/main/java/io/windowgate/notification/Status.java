@@ -3,7 +3,7 @@ package io.windowgate.notification;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** The statuses of a notification (SPEC section 3.6). Delivery statuses only move forward: SENT < DELIVERED < READ. */
+/** The statuses of a notification. Delivery statuses only move forward: SENT < DELIVERED < READ. */
 public enum Status {
     SCHEDULED, HELD, QUEUED, SENT, DELIVERED, READ, FAILED, REJECTED, EXPIRED;
 

@@ -90,10 +90,9 @@ public final class PolicyApi {
                     + "\"evidence\": \"...\", \"at\": \"2026-05-01T09:30:00Z\"}: 'to' and 'source' are required");
         }
         // the notification rules check the number and the opt-in fields, exactly as for a CRM notification's optIn
-        NotificationValidator.Result checked = validator.validate(new NotificationRequest("consent", text(request, "to"),
-                "-", null, null, null, null, null, null, "api", null, new NotificationRequest.OptInRequest(
-                        text(request, "scope"), text(request, "source"), text(request, "evidence"),
-                        text(request, "at"))));
+        NotificationValidator.Result checked = validator.validate(NotificationRequest.from("api").id("consent")
+                .to(text(request, "to")).text("-").optIn(new NotificationRequest.OptInRequest(text(request, "scope"),
+                        text(request, "source"), text(request, "evidence"), text(request, "at"))).build());
         if (!checked.valid()) {
             throw new BadRequestException(checked.reason());
         }

@@ -18,7 +18,7 @@ import io.windowgate.store.TemplateStore.Entry;
 import io.windowgate.template.TemplateDefinition.InvalidTemplateException;
 
 /**
- * The rules a template send must pass before it reaches the provider (issue 5), so that Meta's refusals after the fact
+ * The rules a template send must pass before it reaches the provider, so that Meta's refusals after the fact
  * (132000 parameter count, 132001 not approved in that language, 132012 parameter format, 132015 paused, 131050
  * marketing stopped) do not happen: the template is in the registry in that language and APPROVED (PAUSED holds the
  * notification until it is unpaused), its parameters match, the recipient opted in (with {@code optin.required}),

@@ -112,45 +112,56 @@ public final class DeliveryRecorder {
     public Status attemptFailed(Notification n, String route, Exception exception) throws SQLException {
         Failure failure = errors.classify(exception);
         ProviderError error = failure.error();
-        Instant now = clock.instant();
-        switch (failure.errorClass()) {
-            case RETRY, UNKNOWN_OUTCOME -> {
-                boolean unknown = failure.errorClass() == ErrorClass.UNKNOWN_OUTCOME;
-                int retries = retriesUsed(n) + 1;
-                if (retries > retry.maxRetries()) {
-                    return failed(n, route, error, " (gave up after " + retries + " attempts"
-                            + (unknown ? "; the outcome of the last one is unknown" : "") + ")");
-                }
-                Instant at = now.plus(unknown ? retry.unknownOutcomeWait() : retry.backoff(retries));
-                claims.retryLater(n.id(), at, true, unknown, error.code(), error.title(), error.details());
-                if (unknown) {
-                    LOG.warn("Notification {} to {}: outcome of the send unknown ({}); waiting until {} for a status "
-                            + "webhook before sending again", n.id(), PhoneMask.mask(n.to()), error.describe(), at);
-                } else {
-                    LOG.warn("Notification {} to {}: temporary failure {} (attempt {} of {}); next attempt at {}",
-                            n.id(), PhoneMask.mask(n.to()), error.describe(), retries, retry.maxRetries() + 1, at);
-                }
-            }
-            case THROTTLED -> {
-                Duration wait = failure.retryAfter() != null ? failure.retryAfter() : retry.backoff(1);
-                Instant at = gate.throttled(wait);
-                claims.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
-            }
-            case PAIR_RATE -> {
-                Instant at = gate.pairLimited(n.to());
-                claims.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
-            }
-            case ACCOUNT -> {
-                Instant at = pauseSending(error);
-                claims.retryLater(n.id(), at, false, false, error.code(), error.title(), error.details());
-            }
-            case REROUTE, PERMANENT -> {
-                Status learnt = learnFromRefusal(n, error);
-                return learnt != null ? learnt : failed(n, route, error, "");
-            }
-            default -> throw new IllegalStateException("unhandled error class " + failure.errorClass());
+        ErrorClass errorClass = failure.errorClass();
+        if (errorClass == ErrorClass.REROUTE || errorClass == ErrorClass.PERMANENT) {
+            Status learnt = learnFromRefusal(n, error);
+            return learnt != null ? learnt : failed(n, route, error, "");
+        }
+        boolean unknown = errorClass == ErrorClass.UNKNOWN_OUTCOME;
+        // only temporary failures count against the retries, so only they need the stored count
+        int retriesUsed = errorClass == ErrorClass.RETRY || unknown ? retriesUsed(n) : 0;
+        NextAttempt next = nextAttempt(errorClass, retriesUsed, n.to(), error, failure.retryAfter());
+        if (next == null) {
+            return failed(n, route, error, " (gave up after " + (retriesUsed + 1) + " attempts"
+                    + (unknown ? "; the outcome of the last one is unknown" : "") + ")");
+        }
+        claims.retryLater(n.id(), next.at(), next.countsAsRetry(), unknown, error.code(), error.title(),
+                error.details());
+        if (unknown) {
+            LOG.warn("Notification {} to {}: outcome of the send unknown ({}); waiting until {} for a status "
+                    + "webhook before sending again", n.id(), PhoneMask.mask(n.to()), error.describe(), next.at());
+        } else if (errorClass == ErrorClass.RETRY) {
+            LOG.warn("Notification {} to {}: temporary failure {} (attempt {} of {}); next attempt at {}",
+                    n.id(), PhoneMask.mask(n.to()), error.describe(), retriesUsed + 1, retry.maxRetries() + 1,
+                    next.at());
         }
         return Status.QUEUED;
+    }
+
+    /** When a failed attempt is tried again, and whether that uses up one of whatsapp.retry.max-redeliveries. */
+    private record NextAttempt(Instant at, boolean countsAsRetry) {
+    }
+
+    /**
+     * The one retry rule, for a failed answer and for a failed status webhook alike: temporary errors back off until
+     * the retries are used up, an unknown outcome waits for its status webhook, throttling waits for Retry-After (or
+     * the first back-off), the pair rate for the recipient's pacing, an account error for the end of the pause.
+     * Returns null when the failure is final.
+     */
+    private NextAttempt nextAttempt(ErrorClass errorClass, int retriesUsed, String recipient, ProviderError error,
+            Duration retryAfter) throws SQLException {
+        Instant now = clock.instant();
+        return switch (errorClass) {
+            case RETRY -> retriesUsed + 1 > retry.maxRetries() ? null
+                    : new NextAttempt(now.plus(retry.backoff(retriesUsed + 1)), true);
+            case UNKNOWN_OUTCOME -> retriesUsed + 1 > retry.maxRetries() ? null
+                    : new NextAttempt(now.plus(retry.unknownOutcomeWait()), true);
+            case THROTTLED -> new NextAttempt(gate.throttled(retryAfter != null ? retryAfter : retry.backoff(1)),
+                    false);
+            case PAIR_RATE -> new NextAttempt(gate.pairLimited(recipient), false);
+            case ACCOUNT -> new NextAttempt(pauseSending(error), false);
+            case REROUTE, PERMANENT -> null;
+        };
     }
 
     /**
@@ -188,30 +199,15 @@ public final class DeliveryRecorder {
      */
     public boolean failedStatus(StoredNotification stored, ProviderError error) throws SQLException {
         String id = stored.notification().id();
-        Instant now = clock.instant();
-        Instant at;
-        boolean countsAsRetry = false;
-        switch (ErrorClass.of(error)) {
-            case RETRY -> {
-                int retries = stored.retries() + 1;
-                if (retries > retry.maxRetries()) {
-                    return false;
-                }
-                at = now.plus(retry.backoff(retries));
-                countsAsRetry = true;
-            }
-            case THROTTLED -> at = gate.throttled(retry.backoff(1));
-            case PAIR_RATE -> at = gate.pairLimited(stored.notification().to());
-            case ACCOUNT -> at = pauseSending(error);
-            default -> {
-                return false;
-            }
+        NextAttempt next = nextAttempt(ErrorClass.of(error), stored.retries(), stored.notification().to(), error, null);
+        if (next == null) {
+            return false;
         }
-        boolean requeued = records.requeueAfterFailedStatus(id, at, countsAsRetry, error.code(), error.title(),
-                error.details());
+        boolean requeued = records.requeueAfterFailedStatus(id, next.at(), next.countsAsRetry(), error.code(),
+                error.title(), error.details());
         if (requeued) {
             LOG.warn("Notification {}: provider reported {} after accepting it; sending again at {}", id,
-                    error.describe(), at);
+                    error.describe(), next.at());
         }
         return requeued;
     }

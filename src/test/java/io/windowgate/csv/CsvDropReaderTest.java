@@ -38,7 +38,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Reading dropped CSV files (SPEC section 4): format detection, RFC 4180, line numbers, ids and rejected rows. */
+/** Reading dropped CSV files: format detection, RFC 4180, line numbers, ids and rejected rows. */
 class CsvDropReaderTest {
 
     private static final String TO = "+14155550123";

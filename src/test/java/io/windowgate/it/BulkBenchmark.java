@@ -32,7 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * The bulk benchmark of issue 6: end-to-end CSV throughput of Windowgate against a bare HTTP client posting the same
+ * The bulk benchmark: end-to-end CSV throughput of Windowgate against a bare HTTP client posting the same
  * Cloud API bodies to the same provider stand-in with the same concurrency. Run by {@code .ci/benchmark-bulk}, which
  * builds the jar; its header documents the settings. Not a test: nothing runs it during {@code mvn verify}.
  *
@@ -631,7 +631,7 @@ public final class BulkBenchmark {
                          String shapes, long lifetimePeakRssKib, GcLog.Figures lifetimeGc, List<String> problems) {
         double ratio = wg.rate() / bare.rate();
         List<String> out = new ArrayList<>();
-        out.add(String.format("Bulk benchmark (issue 6), %s: %,d rows (%,d session texts, %,d templates) to %,d "
+        out.add(String.format("Bulk benchmark, %s: %,d rows (%,d session texts, %,d templates) to %,d "
                         + "recipients (%,d with an open window), after a %,d-row warm-up drop", Instant.now()
                         .truncatedTo(ChronoUnit.SECONDS), s.rows(), workload.sessionRows(s.rows()),
                 s.rows() - workload.sessionRows(s.rows()), s.recipients(), workload.openRecipients(), s.warmup()));

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The durable outbox's promise (issue 4), tested on the packaged jar with real kill -9s: whatever Windowgate accepted
+ * The durable outbox's promise, tested on the packaged jar with real kill -9s: whatever Windowgate accepted
  * is sent after a crash and restart, and the only repeats are the sends that were in flight at the kill, at most
  * {@code dispatch.concurrency + 1} per kill (the outbox threads plus the CSV reader's thread).
  *

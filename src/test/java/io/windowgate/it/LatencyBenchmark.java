@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The latency targets of issue 6 on this machine, run by {@code .ci/benchmark-latency}:
+ * The latency targets on this machine, run by {@code .ci/benchmark-latency}:
  * <ol>
  *   <li>(a) {@link ExpiryBenchmark}: 1,000,000 stale windows expired by one scheduled sweep in under 5 s, on HSQLDB
  *       and on PostgreSQL;</li>
@@ -50,7 +50,7 @@ public final class LatencyBenchmark {
         Files.createDirectories(workDir);
 
         BenchReport out = new BenchReport();
-        out.line("Latency benchmark (issue 6) at %s: %s, %d cores, Java %s, benchmark JVM -Xmx%d MiB; load average "
+        out.line("Latency benchmark at %s: %s, %d cores, Java %s, benchmark JVM -Xmx%d MiB; load average "
                         + "before: %s", Instant.now(), jar.getFileName(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() / (1024 * 1024), loadAverage());
         if (parts.contains("expiry")) {

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Scale-out (issue 6) on the packaged jar: two nodes, each its own JVM and pool, share one embedded PostgreSQL and one
+ * Scale-out on the packaged jar: two nodes, each its own JVM and pool, share one embedded PostgreSQL and one
  * drop folder. Files are dropped into the shared folder and CRM batches pushed at both nodes; node A is killed with
  * SIGKILL in the middle of it. Both nodes also read one IMAP mailbox (GreenMail), which holds mails with JSON
  * notifications. Then:

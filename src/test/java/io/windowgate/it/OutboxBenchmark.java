@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Bulk throughput with the durable outbox against the last build without it (issue 4: "the outbox does not cut bulk
+ * Bulk throughput with the durable outbox against the last build without it ("the outbox does not cut bulk
  * throughput by more than a third"). Run by {@code .ci/benchmark-outbox}, which builds both jars.
  *
  * <p>For each jar, baseline first (and again, alternating, for ROUNDS rounds): a fresh work dir and database, a

@@ -10,7 +10,7 @@ import java.util.Map;
 import io.windowgate.notification.NotificationJson.MalformedJsonException;
 import org.junit.jupiter.api.Test;
 
-/** Canonical notification JSON (SPEC section 2) as CRM push, CRM pull and mail bodies carry it. */
+/** Canonical notification JSON as CRM push, CRM pull and mail bodies carry it. */
 class NotificationJsonTest {
 
     private final NotificationJson json = new NotificationJson();
@@ -26,9 +26,10 @@ class NotificationJsonTest {
                  "template": {"name": "order_shipped", "language": "en_US", "params": ["123", "Tuesday"]},
                  "category": "UTILITY", "sendAt": "2026-12-01T09:00:00Z"}""").get(0);
 
-        assertThat(r).isEqualTo(new NotificationRequest("crm-000123", "+14155550123", "Your order 123 has shipped.",
-                "order_shipped", "en_US", List.of("123", "Tuesday"), Map.of(), "UTILITY", "2026-12-01T09:00:00Z",
-                "crm", null));
+        assertThat(r).isEqualTo(NotificationRequest.from("crm").id("crm-000123").to("+14155550123")
+                .text("Your order 123 has shipped.").template("order_shipped", "en_US")
+                .positionalParams(List.of("123", "Tuesday")).namedParams(Map.of()).category("UTILITY")
+                .sendAt("2026-12-01T09:00:00Z").build());
     }
 
     @Test

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Validation and normalisation of raw notifications (SPEC section 2). */
+/** Validation and normalisation of raw notifications. */
 class NotificationValidatorTest {
 
     private static final String EMOJI = "\uD83D\uDE00"; // one code point, two UTF-16 chars
@@ -20,21 +20,21 @@ class NotificationValidatorTest {
     private final NotificationValidator validator = new NotificationValidator("US");
 
     private static NotificationRequest text(String id, String to, String text) {
-        return new NotificationRequest(id, to, text, null, null, null, null, null, null, "crm", null);
+        return NotificationRequest.from("crm").id(id).to(to).text(text).build();
     }
 
     private static NotificationRequest template(String name, String language, List<String> positional,
             Map<String, String> named) {
-        return new NotificationRequest("t-1", "+14155550123", null, name, language, positional, named, null, null,
-                "crm", null);
+        return NotificationRequest.from("crm").id("t-1").to("+14155550123").template(name, language)
+                .positionalParams(positional).namedParams(named).build();
     }
 
     private static NotificationRequest withCategory(String category) {
-        return new NotificationRequest("c-1", "+14155550123", "hi", null, null, null, null, category, null, "crm", null);
+        return NotificationRequest.from("crm").id("c-1").to("+14155550123").text("hi").category(category).build();
     }
 
     private static NotificationRequest withSendAt(String sendAt) {
-        return new NotificationRequest("s-1", "+14155550123", "hi", null, null, null, null, null, sendAt, "crm", null);
+        return NotificationRequest.from("crm").id("s-1").to("+14155550123").text("hi").sendAt(sendAt).build();
     }
 
     private NotificationValidator.Result valid(NotificationRequest request) {
@@ -214,8 +214,8 @@ class NotificationValidatorTest {
 
     @Test
     void invalidTemplateWithTextIsStillRejected() {
-        NotificationRequest request = new NotificationRequest("t-9", "+14155550123", "hi", "order_shipped", null,
-                null, null, null, null, "crm", null);
+        NotificationRequest request = NotificationRequest.from("crm").id("t-9").to("+14155550123").text("hi")
+                .template("order_shipped", null).build();
         assertThat(invalid(request).problems()).singleElement().asString().contains("has no language");
     }
 
@@ -258,15 +258,15 @@ class NotificationValidatorTest {
 
     @Test
     void malformedMarkFromTheSourceIsReported() {
-        NotificationRequest request = new NotificationRequest("m-1", "+14155550123", "hi", null, null, null, null,
-                null, null, "csv", "row has 5 fields but the header has 3 columns");
+        NotificationRequest request = NotificationRequest.from("csv").id("m-1").to("+14155550123").text("hi")
+                .malformed("row has 5 fields but the header has 3 columns").build();
         assertThat(invalid(request).reason()).contains("row has 5 fields");
     }
 
     @Test
     void everyProblemIsReported() {
-        NotificationRequest request = new NotificationRequest(null, "nope", null, "Bad Name", null, List.of("a"),
-                null, "PROMO", "soon", "crm", null);
+        NotificationRequest request = NotificationRequest.from("crm").to("nope").template("Bad Name", null)
+                .positionalParams(List.of("a")).category("PROMO").sendAt("soon").build();
         NotificationValidator.Result result = invalid(request);
         assertThat(result.problems()).hasSize(6);
         assertThat(result.reason())
@@ -301,8 +301,8 @@ class NotificationValidatorTest {
         parts.put("header_image", "https://cdn.example/p.jpg");
         parts.put("button:1:quick_reply", "STOP");
         parts.put("button:0:url", "abc");
-        NotificationValidator.Result ok = v.validate(new NotificationRequest("t-1", "+14155550123", null, "promo", "en",
-                null, null, null, null, "crm", null, null, parts));
+        NotificationValidator.Result ok = v.validate(NotificationRequest.from("crm").id("t-1").to("+14155550123")
+                .template("promo", "en").templateParts(parts).build());
         assertThat(ok.valid()).as(ok.reason()).isTrue();
         TemplateRef t = ok.notification().template();
         assertThat(t.header()).isEqualTo(new TemplateRef.Header("IMAGE", "https://cdn.example/p.jpg", null));
@@ -312,12 +312,12 @@ class NotificationValidatorTest {
         bad.put("header_image", "https://cdn.example/p.jpg");
         bad.put("header_text", "two headers");
         bad.put("button:7:call", "x");
-        NotificationValidator.Result refused = v.validate(new NotificationRequest("t-2", "+14155550123", null, "promo",
-                "en", null, null, null, null, "crm", null, null, bad));
+        NotificationValidator.Result refused = v.validate(NotificationRequest.from("crm").id("t-2").to("+14155550123")
+                .template("promo", "en").templateParts(bad).build());
         assertThat(refused.valid()).isFalse();
         assertThat(refused.reason()).contains("two header parameters").contains("'button:7:call' is not a template part");
-        NotificationValidator.Result notALink = v.validate(new NotificationRequest("t-3", "+14155550123", null, "promo",
-                "en", null, null, null, null, "crm", null, null, Map.of("header_video", "video.mp4")));
+        NotificationValidator.Result notALink = v.validate(NotificationRequest.from("crm").id("t-3").to("+14155550123")
+                .template("promo", "en").templateParts(Map.of("header_video", "video.mp4")).build());
         assertThat(notALink.reason()).contains("header_video must be an http(s) link");
     }
 }

@@ -18,7 +18,7 @@ import io.windowgate.notification.Status;
 import org.junit.jupiter.api.Test;
 
 /**
- * Template rules enforced before the provider (issue 5), with the registry loaded from templates.file (the Graph API's
+ * Template rules enforced before the provider, with the registry loaded from templates.file (the Graph API's
  * message_templates format) and kept current by the real webhook payloads: message_template_status_update,
  * template_category_update, user_preferences, an inbound STOP. Every refusal asserts that nothing reached the stand-in.
  */

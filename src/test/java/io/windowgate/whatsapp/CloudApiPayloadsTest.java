@@ -113,8 +113,8 @@ class CloudApiPayloadsTest {
         named.put("eta", "Tuesday");
         named.put("store", "Lisbon");
         // through the validator, as every source does
-        Notification n = new NotificationValidator("US").validate(new NotificationRequest("crm-000125", TO, null,
-                "order_shipped_named", "pt_BR", null, named, "UTILITY", null, "crm", null)).notification();
+        Notification n = new NotificationValidator("US").validate(NotificationRequest.from("crm").id("crm-000125").to(TO)
+                .template("order_shipped_named", "pt_BR").namedParams(named).category("UTILITY").build()).notification();
         JsonNode body = json.readTree(payloads.templateMessage(n));
         assertThat(body).isEqualTo(fixture("template-named.json"));
         assertThat(body.path("biz_opaque_callback_data").asText()).isEqualTo("crm-000125");
