@@ -87,6 +87,7 @@ public class AppConfiguration implements CamelConfiguration {
 
         Clock clock = Clock.systemUTC();
         HikariDataSource pool = dataSource(settings);
+        io.windowgate.store.DatabaseUrl.parse(settings.get("db.url")).makeDurable(pool);
         String vendor = vendor(settings.get("db.url"));
         migrate(pool, vendor);
         bind(context, "quartzProperties", quartzProperties(settings, pool, vendor));
