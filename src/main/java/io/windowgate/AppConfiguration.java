@@ -287,6 +287,7 @@ public class AppConfiguration implements CamelConfiguration {
         boolean mail = !mailUrl.isBlank();
         properties.addOverrideProperty("mail.enabled", Boolean.toString(mail));
         if (mail) {
+            io.windowgate.mail.MailUrl.check(mailUrl);
             if (!mailUrl.matches("imaps?://.+")) {
                 throw new IllegalStateException("mail.url must be an imap:// or imaps:// URL such as "
                         + "imaps://imap.example.com:993, was '" + mailUrl + "'");
