@@ -8,6 +8,7 @@ import io.windowgate.crm.CrmPoller;
 import io.windowgate.crm.CrmPushApi;
 import io.windowgate.csv.CsvDropReader;
 import io.windowgate.mail.MailIntake;
+import io.windowgate.mail.MailUrl;
 import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationJson;
 import io.windowgate.notification.NotificationValidator;
@@ -79,10 +80,7 @@ final class Sources {
         boolean mail = !mailUrl.isBlank();
         properties.addOverrideProperty("mail.enabled", Boolean.toString(mail));
         if (mail) {
-            if (!mailUrl.matches("imaps?://.+")) {
-                throw new IllegalStateException("mail.url must be an imap:// or imaps:// URL such as "
-                        + "imaps://imap.example.com:993, was '" + mailUrl + "'");
-            }
+            MailUrl.check(mailUrl);
             LOG.info("Email source is on: {} folder {}", mailUrl, settings.get("mail.folder"));
         } else {
             // the (stopped) route still needs a well-formed endpoint

@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.windowgate.store.ClusterLockStore;
 import io.windowgate.store.ConsentStore;
+import io.windowgate.store.DatabaseUrl;
 import io.windowgate.store.CostLedgerStore;
 import io.windowgate.store.DeliveryRecords;
 import io.windowgate.store.Dialect;
@@ -46,8 +47,10 @@ final class Stores {
     final SourceStore sources;
 
     Stores(CamelContext context, Settings settings, Clock clock) throws SQLException {
+        DatabaseUrl url = DatabaseUrl.parse(settings.get("db.url"));
+        dialect = url.dialect();
         pool = pool(settings);
-        dialect = Dialect.of(pool);
+        url.makeDurable(pool);
         migrate(pool, dialect);
         dataSource = dialect.pinStatements() ? new StatementPins(pool) : pool;
         notifications = new NotificationStore(dataSource, clock);

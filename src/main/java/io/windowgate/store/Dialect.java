@@ -1,10 +1,5 @@
 package io.windowgate.store;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-
-import javax.sql.DataSource;
-
 /**
  * The two databases Windowgate runs on, and what differs between them: the migration folder, Quartz's SQL dialect,
  * whether claims can skip rows another node has locked, and whether compiled statements need pinning.
@@ -25,19 +20,6 @@ public enum Dialect {
         this.quartzDelegate = quartzDelegate;
         this.skipLocked = skipLocked;
         this.pinStatements = pinStatements;
-    }
-
-    /** The database behind a connection, as its driver names it. */
-    public static Dialect of(Connection connection) throws SQLException {
-        String product = connection.getMetaData().getDatabaseProductName();
-        return "PostgreSQL".equals(product) ? POSTGRESQL : HSQLDB;
-    }
-
-    /** The database behind a pool (one connection is borrowed to ask). */
-    public static Dialect of(DataSource dataSource) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return of(c);
-        }
     }
 
     /** The Flyway folder under db/migration with this database's own migrations. */

@@ -40,16 +40,29 @@ class MailIngestRouteTest extends MailRouteTestSupport {
 
     @Test
     void anHtmlOnlyMailIsReadAsItsText() throws Exception {
+        assertThat(sentTextOfHtmlMail("<html-1@acme.example>", "<html><head><style>p {color: red}</style></head><body>"
+                + "<p>Your <b>order</b> &amp; invoice</p><p>are&nbsp;ready</p></body></html>", "UTF-8"))
+                .isEqualTo("Your order & invoice\nare ready");
+    }
+
+    @Test
+    void anHtmlOnlyMailReachesTheCustomerWithItsAccentsAndQuotes() throws Exception {
+        // ISO-8859-1 for the raw letters, entities for the rest: both must arrive as the same characters
+        assertThat(sentTextOfHtmlMail("<html-2@acme.example>", "<html><body><p>Gr&uuml;&szlig;e, Ren&eacute;e &ndash; "
+                + "it&rsquo;s &#8220;fertig&#x201D;</p><p>Straße 5 · Zürich&nbsp;&#x2713;</p></body></html>",
+                "ISO-8859-1")).isEqualTo("Grüße, Renée – it’s “fertig”\nStraße 5 · Zürich ✓");
+    }
+
+    /** Mails an HTML-only body in this charset to a customer whose window is open, and returns the text sent. */
+    private String sentTextOfHtmlMail(String messageId, String html, String charset) throws Exception {
         windows().recordInbound("+14155550100", Instant.now().minusSeconds(600), "wamid.in.1");
-        MimeMessage message = mail("<html-1@acme.example>", "desk@ops.acme.example", "+14155550100");
-        message.setContent("<html><head><style>p {color: red}</style></head><body><p>Your <b>order</b> &amp; "
-                + "invoice</p><p>are&nbsp;ready</p></body></html>", "text/html; charset=UTF-8");
+        MimeMessage message = mail(messageId, "desk@ops.acme.example", "+14155550100");
+        message.setText(html, charset, "html");
 
         deliver(message);
 
-        await().atMost(WAIT).until(() -> statusOf(idOf("<html-1@acme.example>")) == Status.SENT);
-        assertThat(sentTo(SESSION_PATH).get(0).path("text").path("body").asText())
-                .isEqualTo("Your order & invoice\nare ready");
+        await().atMost(WAIT).until(() -> statusOf(idOf(messageId)) == Status.SENT);
+        return sentTo(SESSION_PATH).get(0).path("text").path("body").asText();
     }
 
     @Test
