@@ -81,6 +81,17 @@ final class Stores {
         config.setUsername(settings.get("db.username"));
         config.setPassword(settings.get("db.password"));
         config.setMaximumPoolSize(settings.getInt("db.pool-size"));
+        // how long a caller waits for a connection: while the database is down that is the wait before every CRM push,
+        // webhook or API call is answered 503, so it is short (Hikari's 30 s outlasts a CRM's client timeout); a busy
+        // pool hands its connections on within milliseconds, as none is held across a provider call
+        long timeout = settings.getDuration("db.connection-timeout").toMillis();
+        if (timeout < 250) {
+            throw new IllegalStateException("db.connection-timeout must be at least PT0.25S (HikariCP's least), was "
+                    + settings.get("db.connection-timeout"));
+        }
+        config.setConnectionTimeout(timeout);
+        // checking an idle connection before handing it out fits in the same wait (Hikari's default is 5 s)
+        config.setValidationTimeout(Math.min(timeout, config.getValidationTimeout()));
         return new HikariDataSource(config);
     }
 
