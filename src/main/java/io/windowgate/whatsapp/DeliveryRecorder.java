@@ -92,7 +92,12 @@ public final class DeliveryRecorder {
         } catch (IOException e) {
             LOG.warn("Notification {}: provider answered 2xx with a body that is not JSON; no wamid stored", n.id());
         }
-        records.markSent(n.id(), route, wamid, usage.estimate(route, lastInboundAt, category));
+        try {
+            records.markSent(n.id(), route, wamid, usage.estimate(route, lastInboundAt, category));
+        } catch (SQLException e) {
+            throw notRecorded(n, "the provider accepted it as a " + route + " message (wamid " + wamid
+                    + "), but the database could not record that", e);
+        }
         LOG.info("Notification {} sent to {} as a {} message (wamid {})", n.id(), PhoneMask.mask(n.to()), route, wamid);
         return Status.SENT;
     }
@@ -109,8 +114,18 @@ public final class DeliveryRecorder {
      * A send attempt failed (not 131047, which the route re-routes). Returns FAILED when the failure is final, QUEUED
      * when the notification waits in the outbox for another attempt.
      */
-    public Status attemptFailed(Notification n, String route, Exception exception) throws SQLException {
+    public Status attemptFailed(Notification n, String route, Exception exception) {
+        rethrowNotRecorded(exception);
         Failure failure = errors.classify(exception);
+        try {
+            return settle(n, route, failure);
+        } catch (SQLException e) {
+            throw notRecorded(n, "the send failed (" + failure.error().describe() + "), but the database could not "
+                    + "record that", e);
+        }
+    }
+
+    private Status settle(Notification n, String route, Failure failure) throws SQLException {
         ProviderError error = failure.error();
         ErrorClass errorClass = failure.errorClass();
         if (errorClass == ErrorClass.REROUTE || errorClass == ErrorClass.PERMANENT) {
@@ -224,9 +239,38 @@ public final class DeliveryRecorder {
                 PhoneMask.mask(n.to()));
     }
 
-    /** Whether a failed send is the provider's 131047 answer. */
+    /**
+     * Whether a failed send is the provider's 131047 answer. The first question asked of every failure the send's
+     * doCatch hands on: one whose outcome could not be recorded is thrown again here, never classified.
+     */
     public boolean isWindowClosed(Exception exception) {
+        rethrowNotRecorded(exception);
         return errors.classify(exception).errorClass() == ErrorClass.REROUTE;
+    }
+
+    /**
+     * The doCatch of the provider call also catches the recording of its answer ({@link #sent}), and a database
+     * failure there often has a transport exception as its cause (the driver's refused connection) that the doCatch
+     * matches: it is the database's failure, thrown again so that the notification is left to the outbox.
+     */
+    private static void rethrowNotRecorded(Exception exception) {
+        for (Throwable t = exception; t != null; t = t.getCause()) {
+            if (t instanceof OutcomeNotRecordedException notRecorded) {
+                throw notRecorded;
+            }
+        }
+    }
+
+    /**
+     * Logs a send whose outcome the database could not store, and the exception to throw: its claim is kept until it
+     * ends, then the outbox tries it again; no retry is used and no provider error stored.
+     */
+    private static OutcomeNotRecordedException notRecorded(Notification n, String what, SQLException e) {
+        String message = "Notification " + n.id() + " to " + PhoneMask.mask(n.to()) + ": " + what + " (" + e
+                + "); database error, not a provider error: it stays in the outbox and is tried again when its claim "
+                + "ends, without using a retry";
+        LOG.error(message);
+        return new OutcomeNotRecordedException(message, e);
     }
 
     /**

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -40,8 +41,17 @@ public final class ProviderErrors {
     public record Failure(ProviderError error, ErrorClass errorClass, Duration retryAfter) {
     }
 
-    /** Classifies the exception a send ended with: an HTTP error answer or a transport problem. */
+    /**
+     * Classifies the exception a send ended with: an HTTP error answer or a transport problem of the provider call.
+     * A database failure is refused: the driver's connection errors are transport exceptions too (a refused
+     * connection to the database would read as a provider that cannot be reached, and use up a retry).
+     */
     public Failure classify(Exception exception) {
+        SQLException database = find(exception, SQLException.class);
+        if (database != null) {
+            throw new IllegalArgumentException("not a provider failure: the database failed (" + database + ")",
+                    exception);
+        }
         HttpOperationFailedException http = find(exception, HttpOperationFailedException.class);
         if (http != null) {
             ProviderError error = fromHttp(http);

@@ -179,6 +179,17 @@ class ProviderErrorsTest {
     }
 
     @Test
+    void aDatabaseFailureIsNeverClassifiedAsTheProvidersEvenWithATransportCause() {
+        // as the pool throws it while PostgreSQL is down: the driver's refused connection as the cause
+        Exception database = new RuntimeException("Failed to invoke method: sent",
+                new java.sql.SQLTransientConnectionException("windowgate-db - Connection is not available", "08001",
+                        new java.sql.SQLException("Connection to localhost:5432 refused", "08001",
+                                new ConnectException("Connection refused"))));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> errors.classify(database))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a provider failure");
+    }
+
+    @Test
     void aTransportProblemIsDescribedWithoutACode() {
         ProviderError error = errors.classify(new ConnectException("Connection refused")).error();
         assertThat(error.httpStatus()).isZero();
