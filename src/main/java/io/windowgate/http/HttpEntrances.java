@@ -14,7 +14,8 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
 /**
  * What the business HTTP server answers before a route sees the request, in the APIs' JSON error shape
- * ({"error": "..."}): a JSON entrance refuses a body not declared as UTF-8 JSON (415).
+ * ({"error": "..."}) instead of Vert.x's bare text: a JSON entrance refuses a body not declared as UTF-8 JSON (415),
+ * and a body above {@code camel.server.max-body-size}, which Vert.x refuses unread, gets a 413 naming that limit.
  * Checking the media type here, ahead of the routes, lets every JSON entrance apply one rule and refuses a wrong body
  * before it is read.
  */
@@ -43,13 +44,13 @@ public final class HttpEntrances {
                         VertxPlatformHttpRouter.getRouterNameFromPort(port));
                 // none when camel.server.enabled is false: then there is nothing to guard
                 if (router != null) {
-                    installOn(router);
+                    installOn(router, router.getServer().getMaxBodySize());
                 }
             }
         });
     }
 
-    static void installOn(Router router) {
+    static void installOn(Router router, Long maxBodySize) {
         Handler<RoutingContext> jsonOnly = request -> {
             String refusal = JsonMediaType.refusal(request.request().getHeader("Content-Type"));
             if (refusal == null) {
@@ -62,6 +63,20 @@ public final class HttpEntrances {
         for (String path : JSON_POSTS) {
             router.post(path).order(-1).handler(jsonOnly);
         }
+        // Vert.x fails the request with 413 before reading an over-long body; the failure handlers of the router the
+        // routes live on are tried first to last, so this one answers before Vert.x's plain-text default
+        router.route().order(-2).failureHandler(request -> {
+            if (request.statusCode() == 413) {
+                answer(request, 413, tooLarge(maxBodySize));
+            } else {
+                request.next();
+            }
+        });
+    }
+
+    static String tooLarge(Long maxBodySize) {
+        return "the body is larger than camel.server.max-body-size (" + maxBodySize + " bytes), the largest request "
+                + "this server reads: split it into several smaller requests (fewer notifications per request)";
     }
 
     private static void answer(RoutingContext request, int status, String message) {

@@ -77,4 +77,13 @@ class HttpEntrancesRouteTest extends RouteTestSupport {
                 "{\"to\": \"+14155550100\", \"source\": \"web-form\", \"evidence\": \"ticked\"}".getBytes());
         assertThat(upperCase.statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void aBodyAboveTheServerLimitGetsAJson413NamingTheLimit() throws Exception {
+        HttpResponse<String> answer = post("/api/notifications", TOKEN, "application/json", new byte[2001]);
+        assertThat(answer.statusCode()).isEqualTo(413);
+        assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(json.readTree(answer.body()).path("error").asText())
+                .contains("camel.server.max-body-size (2000 bytes)").contains("split");
+    }
 }
