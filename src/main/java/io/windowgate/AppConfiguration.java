@@ -23,6 +23,8 @@ public class AppConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
+        // before any secret is read: Camel records each property read and prints them all once the routes started
+        SecretProperties.maskInCamelLogs(context);
         Settings settings = new Settings(context);
         settings.requireFreePort("camel.server.host", "camel.server.port");
         settings.requireFreePort("camel.server.host", "camel.management.port");

@@ -2,6 +2,7 @@ package io.windowgate;
 
 import java.time.Clock;
 
+import io.windowgate.http.HttpEntrances;
 import io.windowgate.ops.DatabaseHealthCheck;
 import io.windowgate.ops.ExpirySweep;
 import io.windowgate.ops.FileProgressView;
@@ -24,12 +25,13 @@ final class Operations {
     }
 
     static void bind(CamelContext context, Settings settings, Stores stores, Sending sending, Sources sources,
-            Clock clock) {
+            Clock clock) throws Exception {
         Registry registry = context.getRegistry();
         StatusView statusView = new StatusView(stores.notifications);
         registry.bind("databaseHealthCheck", new DatabaseHealthCheck(stores.dataSource));
         registry.bind("sendingHealthCheck", new SendingHealthCheck(sending.gate));
         registry.bind("responseHeaderFilter", new ResponseHeaderFilter());
+        HttpEntrances.install(context, settings.getInt("camel.server.port"));
         registry.bind("statusView", statusView);
         registry.bind("fileProgressView", new FileProgressView(stores.dropFiles, clock));
         registry.bind("policyApi", new PolicyApi(stores.templates, sending.templateLoader, stores.consents,

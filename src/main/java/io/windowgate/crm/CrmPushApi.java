@@ -66,11 +66,6 @@ public final class CrmPushApi {
                 : "CRM push is disabled on this server: set crm.api-token (environment CRM_API_TOKEN) to enable it");
     }
 
-    /** The 400 answer to a body that is not declared as JSON. */
-    public String wrongContentType(String contentType) {
-        return error("Content-Type must be application/json, was " + (contentType == null ? "none" : contentType));
-    }
-
     /** Whether a declared or received body length exceeds {@code crm.max-body-bytes}. */
     public boolean isTooLarge(Long length) {
         return length != null && length > maxBodyBytes;

@@ -119,8 +119,8 @@ class CrmPushRouteTest extends RouteTestSupport {
         assertThat(scalar.body()).contains("a notification object or an array");
 
         HttpResponse<String> form = push("id=x&to=y", "Bearer " + TOKEN, "application/x-www-form-urlencoded");
-        assertThat(form.statusCode()).isEqualTo(400);
-        assertThat(form.body()).contains("Content-Type must be application/json");
+        assertThat(form.statusCode()).isEqualTo(415);
+        assertThat(form.body()).contains("send Content-Type: application/json");
 
         StringBuilder six = new StringBuilder("[");
         for (int i = 0; i < 6; i++) {
