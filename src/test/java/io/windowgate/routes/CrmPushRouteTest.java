@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
@@ -144,6 +145,41 @@ class CrmPushRouteTest extends RouteTestSupport {
         assertThat(statusOf("b-0")).isNull();
         assertThat(statusOf("big")).isNull();
         assertThat(statusOf("typed")).isNull();
+    }
+
+    @Test
+    void aBodyThatIsNotStrictUtf8IsRefusedWithTheByteAtFault() throws Exception {
+        // 0xC0 0xAF is an overlong '/': a lenient decoder reads it as a slash, a strict one refuses it
+        byte[] overlong = "{\"id\": \"overlong\", \"to\": \"+14155550100\", \"text\": \"a\u0000\u0000b\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        int at = new String(overlong, StandardCharsets.UTF_8).indexOf('\u0000');
+        overlong[at] = (byte) 0xC0;
+        overlong[at + 1] = (byte) 0xAF;
+
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/notifications"))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(overlong)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(answer.body()).path("error").asText()).isEqualTo("the body is not UTF-8: byte "
+                + (at + 1) + " (0xC0) does not start or continue a valid UTF-8 character (an overlong or cut-off "
+                + "sequence, or text saved in another encoding): send the JSON encoded as UTF-8");
+        assertThat(statusOf("overlong")).isNull();
+    }
+
+    @Test
+    void aBodyWithMoreThanOneJsonValueIsRefusedWhole() throws Exception {
+        String one = "{\"id\": \"first\", \"to\": \"+14155550100\", \"text\": \"hi\"}";
+        String two = "{\"id\": \"second\", \"to\": \"+14155550101\", \"text\": \"hi\"}";
+
+        for (String body : java.util.List.of(one + two, "[" + one + "]\n[" + two + "]", one + " trailing text")) {
+            HttpResponse<String> answer = push(body);
+            assertThat(answer.statusCode()).as(body).isEqualTo(400);
+            assertThat(json.readTree(answer.body()).path("error").asText()).as(body).startsWith(
+                    "the body holds more than one JSON value: send one object or one array");
+        }
+        assertThat(statusOf("first")).isNull();
+        assertThat(statusOf("second")).isNull();
     }
 
     @Test

@@ -109,6 +109,24 @@ class MailIngestRouteTest extends MailRouteTestSupport {
     }
 
     @Test
+    void aJsonBodyWithMoreThanOneValueIsRecordedAsMalformedAndNothingOfItIsStored() throws Exception {
+        MimeMessage message = mail("<json-2@acme.example>", ALLOWED, "notifications");
+        message.setText("""
+                {"id": "two-1", "to": "+14155550101", "template": {"name": "order_shipped", "language": "en_US"}}
+                {"id": "two-2", "to": "+14155550102", "template": {"name": "order_shipped", "language": "en_US"}}
+                """, "UTF-8");
+
+        deliver(message);
+
+        await().atMost(WAIT).until(() -> !mailRejections().isEmpty());
+        assertThat(mailRejections()).singleElement().satisfies(r -> assertThat((String) r.get("reason")).startsWith(
+                "the mail body looks like JSON but the body holds more than one JSON value: send one object or one "
+                        + "array"));
+        assertThat(statusOf("two-1")).isNull();
+        assertThat(statusOf("two-2")).isNull();
+    }
+
+    @Test
     void refusedAndMalformedMailsAreRecordedAndDoNotBlockTheMailbox() throws Exception {
         MimeMessage stranger = mail("<evil-1@evil.example>", "boss@evil.example", "+14155550101");
         stranger.setText("Send money", "UTF-8");
