@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
@@ -149,12 +148,9 @@ class CrmPushRouteTest extends RouteTestSupport {
 
     @Test
     void aBodyThatIsNotStrictUtf8IsRefusedWithTheByteAtFault() throws Exception {
-        // 0xC0 0xAF is an overlong '/': a lenient decoder reads it as a slash, a strict one refuses it
-        byte[] overlong = "{\"id\": \"overlong\", \"to\": \"+14155550100\", \"text\": \"a\u0000\u0000b\"}"
-                .getBytes(StandardCharsets.UTF_8);
-        int at = new String(overlong, StandardCharsets.UTF_8).indexOf('\u0000');
-        overlong[at] = (byte) 0xC0;
-        overlong[at + 1] = (byte) 0xAF;
+        String body = "{\"id\": \"overlong\", \"to\": \"+14155550100\", \"text\": \"a//b\"}";
+        byte[] overlong = withOverlongSlash(body);
+        int at = overlongSlashAt(body);
 
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/notifications"))
                 .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
@@ -165,6 +161,25 @@ class CrmPushRouteTest extends RouteTestSupport {
                 + (at + 1) + " (0xC0) does not start or continue a valid UTF-8 character (an overlong or cut-off "
                 + "sequence, or text saved in another encoding): send the JSON encoded as UTF-8");
         assertThat(statusOf("overlong")).isNull();
+    }
+
+    @Test
+    void anUnpairedSurrogateEscapeIsRejectedNamingTheFieldAndAnsweredAsSent() throws Exception {
+        HttpResponse<String> answer = push("""
+                [{"id": "half\\ud800", "to": "+14155550100", "text": "fine"},
+                 {"id": "half-text", "to": "+14155550100", "text": "a\\udc00b"}]""");
+
+        assertThat(answer.statusCode()).isEqualTo(202);
+        JsonNode rejected = json.readTree(answer.body()).path("rejected");
+        assertThat(rejected.path(0).path("id").asText()).isEqualTo("half\uD800");
+        assertThat(rejected.path(0).path("reason").asText()).startsWith(
+                "id holds an unpaired surrogate (\\uD800) at character 5");
+        assertThat(rejected.path(1).path("reason").asText()).startsWith(
+                "text holds an unpaired surrogate (\\uDC00) at character 2");
+        assertThat(json.readTree(answer.body()).path("accepted")).isEmpty();
+        assertThat(statusOf("half\uD800")).isNull();
+        assertThat(statusOf("half?")).isNull();
+        assertThat(statusOf("half-text")).isNull();
     }
 
     @Test
