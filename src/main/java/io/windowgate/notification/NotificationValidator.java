@@ -201,7 +201,18 @@ public final class NotificationValidator {
                         + "code; numbers without '+' are read as " + defaultRegion + ", see default-region)");
                 return null;
             }
-            return phoneNumbers.format(number, PhoneNumberFormat.E164);
+            String e164 = phoneNumbers.format(number, PhoneNumberFormat.E164);
+            // the right length is not enough: a number no country has assigned would only fail at the provider
+            if (!phoneNumbers.isValidNumber(number)) {
+                String region = phoneNumbers.getRegionCodeForCountryCode(number.getCountryCode());
+                String country = new Locale("", region).getDisplayCountry(Locale.ENGLISH);
+                problems.add("recipient '" + shown + "' (" + e164 + ") is not a valid phone number in "
+                        + (country.isEmpty() || country.equals(region) ? region : country + " (" + region + ")")
+                        + ": check the digits, or write it in international form +<country code><number> (numbers "
+                        + "without '+' are read as " + defaultRegion + ", see default-region)");
+                return null;
+            }
+            return e164;
         } catch (NumberParseException e) {
             problems.add("recipient '" + shown + "' is not a phone number: write it in international form such as "
                     + "+14155550123 (" + e.getErrorType().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");

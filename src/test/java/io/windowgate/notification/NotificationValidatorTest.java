@@ -125,6 +125,19 @@ class NotificationValidatorTest {
     }
 
     @Test
+    void aNumberOfTheRightLengthThatNoCountryHasIsRejectedBeforeSending() {
+        NotificationValidator de = new NotificationValidator("DE");
+        assertThat(de.validate(text("p-7", "12", "hi")).reason()).isEqualTo("recipient '12' (+4912) is not a valid "
+                + "phone number in Germany (DE): check the digits, or write it in international form +<country "
+                + "code><number> (numbers without '+' are read as DE, see default-region)");
+        // possible by length, but in no range the UK has assigned (07700 900xxx is reserved for drama)
+        assertThat(invalid(text("p-8", "+44 7700 900123", "hi")).reason())
+                .startsWith("recipient '+44 7700 900123' (+447700900123) is not a valid phone number in United "
+                        + "Kingdom (GB)");
+        assertThat(de.validate(text("p-9", "+49 30 1234567", "hi")).notification().to()).isEqualTo("+49301234567");
+    }
+
+    @Test
     void missingRecipientIsRejected() {
         assertThat(invalid(text("p-6", "  ", "hi")).reason()).contains("recipient ('to') is missing");
     }
