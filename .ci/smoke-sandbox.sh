@@ -312,7 +312,7 @@ if [[ $CODE == 200 ]] && printf '%s' "$BODY" | grep -q '"loaded" *: *1'; then
     pass "(j) POST /api/templates loaded a template"
 else fail "(j) POST /api/templates answered HTTP $CODE: $BODY"; fi
 http POST "$BASE/api/notifications" -H 'Authorization: Bearer sandbox' -H 'Content-Type: application/json' \
-    --data-binary '{"id": "smoke-paused", "to": "+447700900123", "template": {"name": "smoke_offer", "language": "en_US", "params": ["Ana"]}}'
+    --data-binary '{"id": "smoke-paused", "to": "+442079460123", "template": {"name": "smoke_offer", "language": "en_US", "params": ["Ana"]}}'
 if eventually 15 notification_is smoke-paused HELD; then
     pass "(j) a notification for the paused template -> HELD"
 else fail "(j) smoke-paused: $(describe)"; fi

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationJson;
 import io.windowgate.notification.NotificationJson.MalformedJsonException;
@@ -40,7 +42,11 @@ public final class CrmPushApi {
     private final long maxBodyBytes;
     private final NotificationJson json;
     private final NotificationIntake intake;
-    private final ObjectMapper mapper = new ObjectMapper();
+    /*
+     * Answers are pure ASCII: an id the CRM sent with a lone surrogate escape is answered as the same escape, where a
+     * UTF-8 answer would carry '?' and name an id the CRM never sent.
+     */
+    private final ObjectMapper mapper = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
     public CrmPushApi(String token, int maxBatch, long maxBodyBytes, NotificationJson json, NotificationIntake intake) {
         this.token = new BearerToken(token);

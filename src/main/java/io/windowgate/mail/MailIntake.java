@@ -4,7 +4,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UnsupportedEncodingException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +36,7 @@ import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
+import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeUtility;
 import org.apache.camel.Exchange;
@@ -147,7 +153,8 @@ public final class MailIntake {
         }
         String text = parts.text != null ? parts.text : parts.html != null ? HtmlText.toText(parts.html) : null;
         if (parts.json != null || (text != null && looksLikeJson(text))) {
-            List<NotificationRequest> requests = jsonRequests(parts.json != null ? parts.json : text, idBase);
+            List<NotificationRequest> requests = jsonRequests(parts.json != null ? parts.json
+                    : text.getBytes(StandardCharsets.UTF_8), idBase);
             LOG.info("Mail {}: {} notification(s) in its JSON body", reference, requests.size());
             return new Mail(reference, Kind.JSON, List.of(), requests);
         }
@@ -174,10 +181,11 @@ public final class MailIntake {
         LOG.warn("Mail {} not processed: {}", ref, reason);
     }
 
-    private List<NotificationRequest> jsonRequests(String body, String idBase) throws MalformedMailException {
+    /** The notifications of a JSON body: an attachment's bytes as sent, or the text body encoded as UTF-8. */
+    private List<NotificationRequest> jsonRequests(byte[] body, String idBase) throws MalformedMailException {
         List<NotificationRequest> parsed;
         try {
-            parsed = json.parse(body.getBytes(StandardCharsets.UTF_8), SOURCE);
+            parsed = json.parse(body, SOURCE);
         } catch (MalformedJsonException e) {
             throw new MalformedMailException("the mail body looks like JSON but " + e.getMessage());
         }
@@ -222,11 +230,12 @@ public final class MailIntake {
     private static final class Parts {
         String text;
         String html;
-        String json;
+        byte[] json;
         final List<Part> csv = new ArrayList<>();
     }
 
-    private static void collect(Part part, Parts parts) throws MessagingException, IOException {
+    private static void collect(Part part, Parts parts)
+            throws MessagingException, IOException, MalformedMailException {
         if (part.isMimeType("multipart/*")) {
             Multipart multipart = (Multipart) part.getContent();
             for (int i = 0; i < multipart.getCount(); i++) {
@@ -242,12 +251,35 @@ public final class MailIntake {
             parts.csv.add(part);
         } else if (lowerName.endsWith(".json") || part.isMimeType("application/json")) {
             if (parts.json == null) {
-                parts.json = new String(bytes(part), StandardCharsets.UTF_8);
+                parts.json = bytes(part); // JSON is UTF-8: NotificationJson decodes it strictly
             }
         } else if (fileName == null && part.isMimeType("text/plain") && parts.text == null) {
-            parts.text = part.getContent().toString();
+            parts.text = text(part);
         } else if (fileName == null && part.isMimeType("text/html") && parts.html == null) {
-            parts.html = part.getContent().toString();
+            parts.html = text(part);
+        }
+    }
+
+    /**
+     * A text part decoded strictly in its declared charset (US-ASCII when it declares none, as MIME says). Reading it
+     * leniently would put U+FFFD, or another character than the sender wrote, into the message sent.
+     */
+    private static String text(Part part) throws MessagingException, IOException, MalformedMailException {
+        String declared = new ContentType(part.getContentType()).getParameter("charset");
+        String name = MimeUtility.javaCharset(declared == null ? "us-ascii" : declared);
+        Charset charset;
+        try {
+            charset = Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedEncodingException(name);
+        }
+        try {
+            return charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes(part))).toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedMailException("the mail's text is not valid " + charset.name() + (declared == null
+                    ? " (it declares no charset)" : "") + ": send it as UTF-8 and declare it (Content-Type: text/plain;"
+                    + " charset=UTF-8)");
         }
     }
 

@@ -1,13 +1,24 @@
 package io.windowgate.notification;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
@@ -19,14 +30,37 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
  */
 public final class NotificationJson {
 
-    /** The document is not JSON, or neither an object nor an array. */
+    /**
+     * The document is not strict UTF-8 JSON, exceeds a parser limit, holds more than one value, or is neither an object
+     * nor an array: the sender must change it, so it is never worth retrying.
+     */
     public static final class MalformedJsonException extends Exception {
         public MalformedJsonException(String message, Throwable cause) {
             super(message, cause);
         }
     }
 
-    private final ObjectMapper json = new ObjectMapper()
+    /** Deepest nesting of arrays and objects; a notification needs four levels. */
+    public static final int MAX_NESTING_DEPTH = 1_000;
+    /** Longest number, in digits; ids and phone numbers sent as numbers are far shorter. */
+    public static final int MAX_NUMBER_LENGTH = 1_000;
+    /** Longest string value, in characters: far above any field (text: at most 4,096; media links). */
+    public static final int MAX_STRING_LENGTH = 100_000;
+    /** Longest field name, in characters: the longest a notification has is a template parameter's name. */
+    public static final int MAX_NAME_LENGTH = 1_000;
+
+    /*
+     * The limits are set here rather than left to Jackson's defaults: the defaults differ between Jackson versions,
+     * the answer names each limit, and the string and name limits must lie below crm.max-body-bytes to apply at all.
+     */
+    private final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                    .maxNumberLength(MAX_NUMBER_LENGTH)
+                    .maxStringLength(MAX_STRING_LENGTH)
+                    .maxNameLength(MAX_NAME_LENGTH)
+                    .build())
+            .build())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** The notifications of a document holding one notification object or an array of them. */
@@ -42,21 +76,100 @@ public final class NotificationJson {
                 + describe(root), null);
     }
 
-    /** Parses a document; fails with the parser's position when it is not JSON. */
+    /**
+     * Parses a document of exactly one JSON value in strict UTF-8; fails with what is wrong and where when it is not
+     * JSON, exceeds a limit, or holds more than one value.
+     */
     public JsonNode read(byte[] document) throws MalformedJsonException {
-        try {
-            JsonNode root = json.readTree(document);
+        String text = utf8(document);
+        try (JsonParser parser = json.createParser(text)) {
+            JsonNode root;
+            try {
+                root = json.readTree(parser);
+            } catch (StreamConstraintsException e) {
+                // Jackson gives these no location of their own; the parser knows where it stopped
+                throw new MalformedJsonException(exceeded(e) + " (" + position(parser.currentLocation()) + ")", e);
+            }
             if (root == null || root.isMissingNode()) {
                 throw new MalformedJsonException("the body is empty: send a notification object or an array of them",
                         null);
             }
+            JsonLocation after = parser.currentLocation();
+            JsonToken next;
+            try {
+                next = parser.nextToken();
+                after = parser.currentTokenLocation();
+            } catch (JsonProcessingException e) {
+                next = JsonToken.NOT_AVAILABLE; // text after the value that is not even JSON
+            }
+            if (next != null) {
+                throw new MalformedJsonException("the body holds more than one JSON value: send one object or one "
+                        + "array (more content starts at " + position(after) + ")", null);
+            }
             return root;
         } catch (JsonProcessingException e) {
-            throw new MalformedJsonException("the body is not valid JSON: " + e.getOriginalMessage() + " (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+            throw new MalformedJsonException("the body is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (" + position(e.getLocation()) + ")"), e);
         } catch (IOException e) {
             throw new MalformedJsonException("the body could not be read as JSON: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The document as text, decoded strictly: Jackson's own UTF-8 reader accepts overlong forms (0xC0 0xAF reads as
+     * '/'), which would let a byte sequence mean something other than what every other reader sees. A leading byte
+     * order mark is skipped, as Jackson does.
+     */
+    private static String utf8(byte[] document) throws MalformedJsonException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(document);
+        CharBuffer out = CharBuffer.allocate(document.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isUnderflow()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int at = in.position();
+            throw new MalformedJsonException("the body is not UTF-8: byte " + (at + 1) + " (0x" + String.format(
+                    "%02X", document[at] & 0xFF) + ") does not start or continue a valid UTF-8 character (an overlong "
+                    + "or cut-off sequence, or text saved in another encoding): send the JSON encoded as UTF-8", null);
+        }
+        out.flip();
+        if (out.hasRemaining() && out.charAt(0) == '\uFEFF') {
+            out.position(1);
+        }
+        return out.toString();
+    }
+
+    /** The limit a document exceeded, in words; Jackson's message names the constraint's getter. */
+    private static String exceeded(StreamConstraintsException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        if (message.contains("getMaxNestingDepth")) {
+            return "the body is nested deeper than " + count(MAX_NESTING_DEPTH) + " levels of arrays and objects: a "
+                    + "notification needs only a few";
+        }
+        if (message.contains("getMaxNumberLength")) {
+            return "the body holds a number longer than " + count(MAX_NUMBER_LENGTH) + " digits: send ids and phone "
+                    + "numbers as strings of their real length";
+        }
+        if (message.contains("getMaxStringLength")) {
+            return "the body holds a string longer than " + count(MAX_STRING_LENGTH) + " characters: no notification "
+                    + "field is that long (text: at most " + count(NotificationValidator.MAX_TEXT_LENGTH) + ")";
+        }
+        if (message.contains("getMaxNameLength")) {
+            return "the body holds a field name longer than " + count(MAX_NAME_LENGTH) + " characters: use the "
+                    + "field names of a notification (id, to, text, template...)";
+        }
+        return "the body exceeds a limit of this server: " + message;
+    }
+
+    private static String count(int n) {
+        return String.format(java.util.Locale.ROOT, "%,d", n);
+    }
+
+    private static String position(JsonLocation location) {
+        return "line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     /** The elements of a JSON array, each read as one notification. */

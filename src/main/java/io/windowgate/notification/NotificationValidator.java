@@ -71,6 +71,7 @@ public final class NotificationValidator {
         if (request.malformed() != null) {
             problems.add(request.malformed());
         }
+        checkUnicode(request, problems);
         String id = checkId(request.id(), problems);
         String to = normalisePhone(request.to(), problems);
         String text = checkText(request.text(), problems);
@@ -93,6 +94,56 @@ public final class NotificationValidator {
         }
         return new Result(new Notification(id, to, text, template, category, sendAt, request.source()), List.of(),
                 optIn);
+    }
+
+    /**
+     * Every text field must be whole Unicode text. A lone UTF-16 surrogate (a JSON escape such as \\uD800 without its
+     * pair) cannot be encoded as UTF-8: the provider would get '?' in its place, and an id holding one is stored as
+     * something no later look-up can name. Strict UTF-8 decoding cannot produce one, so only escapes bring them in.
+     */
+    private static void checkUnicode(NotificationRequest request, List<String> problems) {
+        checkUnicode("id", request.id(), problems);
+        checkUnicode("to", request.to(), problems);
+        checkUnicode("text", request.text(), problems);
+        checkUnicode("template.name", request.templateName(), problems);
+        checkUnicode("template.language", request.templateLanguage(), problems);
+        for (int i = 0; i < request.positionalParams().size(); i++) {
+            checkUnicode("template parameter " + (i + 1), request.positionalParams().get(i), problems);
+        }
+        request.namedParams().forEach((name, value) -> {
+            checkUnicode("a template parameter's name", name, problems);
+            checkUnicode("template parameter '" + name + "'", value, problems);
+        });
+        request.templateParts().forEach((name, value) -> {
+            checkUnicode("a template part's name", name, problems);
+            checkUnicode("template part '" + name + "'", value, problems);
+        });
+        checkUnicode("category", request.category(), problems);
+        checkUnicode("sendAt", request.sendAt(), problems);
+        if (request.optIn() != null) {
+            checkUnicode("optIn.scope", request.optIn().scope(), problems);
+            checkUnicode("optIn.source", request.optIn().source(), problems);
+            checkUnicode("optIn.evidence", request.optIn().evidence(), problems);
+            checkUnicode("optIn.at", request.optIn().at(), problems);
+        }
+    }
+
+    private static void checkUnicode(String field, String value, List<String> problems) {
+        if (value == null) {
+            return;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                problems.add(field + " holds an unpaired surrogate (\\u" + String.format("%04X", (int) c)
+                        + ") at character " + (value.codePointCount(0, i) + 1) + ": it is half of a character, not "
+                        + "text; send the text as UTF-8, or escape a character outside the BMP as both halves "
+                        + "(\\uD83D\\uDE00 for an emoji)");
+                return;
+            }
+        }
     }
 
     private static OptIn checkOptIn(NotificationRequest.OptInRequest optIn, List<String> problems) {
@@ -150,7 +201,18 @@ public final class NotificationValidator {
                         + "code; numbers without '+' are read as " + defaultRegion + ", see default-region)");
                 return null;
             }
-            return phoneNumbers.format(number, PhoneNumberFormat.E164);
+            String e164 = phoneNumbers.format(number, PhoneNumberFormat.E164);
+            // the right length is not enough: a number no country has assigned would only fail at the provider
+            if (!phoneNumbers.isValidNumber(number)) {
+                String region = phoneNumbers.getRegionCodeForCountryCode(number.getCountryCode());
+                String country = new Locale("", region).getDisplayCountry(Locale.ENGLISH);
+                problems.add("recipient '" + shown + "' (" + e164 + ") is not a valid phone number in "
+                        + (country.isEmpty() || country.equals(region) ? region : country + " (" + region + ")")
+                        + ": check the digits, or write it in international form +<country code><number> (numbers "
+                        + "without '+' are read as " + defaultRegion + ", see default-region)");
+                return null;
+            }
+            return e164;
         } catch (NumberParseException e) {
             problems.add("recipient '" + shown + "' is not a phone number: write it in international form such as "
                     + "+14155550123 (" + e.getErrorType().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");

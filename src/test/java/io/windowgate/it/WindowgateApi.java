@@ -40,7 +40,7 @@ public final class WindowgateApi {
 
     /**
      * A recipient for row {@code i}: +1 415 555 0100 … 0199 and +1 212 555 0100 … 0199, 200 numbers in turn.
-     * (libphonenumber's check is "possible number", which these are; 555-01xx are the numbers reserved for fiction.)
+     * (valid numbers to libphonenumber, which the validator requires; 555-01xx are the numbers reserved for fiction.)
      */
     public static String recipient(int i) {
         int n = Math.floorMod(i, 200);

@@ -45,6 +45,18 @@ class NotificationJsonTest {
     }
 
     @Test
+    void aDocumentHoldsExactlyOneValue() throws Exception {
+        // CRM pull pages are read by read(), push and mail bodies by parse(): both refuse what follows the value
+        for (String document : List.of("{\"items\": []} {\"items\": []}", "[]\n[]", "[] trailing text", "[] ]")) {
+            assertThatThrownBy(() -> json.read(document.getBytes(StandardCharsets.UTF_8))).as(document)
+                    .isInstanceOf(MalformedJsonException.class).hasMessageStartingWith(
+                            "the body holds more than one JSON value: send one object or one array (more content "
+                                    + "starts at line ");
+        }
+        assertThat(json.read("  [] \n\t ".getBytes(StandardCharsets.UTF_8)).isArray()).isTrue();
+    }
+
+    @Test
     void aWronglyTypedFieldMarksOnlyItsItemMalformed() throws Exception {
         List<NotificationRequest> items = parse("""
                 [{"id": "a", "to": "+14155550123", "text": {"body": "x"}},

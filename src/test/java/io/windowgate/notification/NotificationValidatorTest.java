@@ -66,6 +66,37 @@ class NotificationValidatorTest {
     }
 
     @Test
+    void anUnpairedSurrogateInAnyTextFieldIsRejectedNamingTheField() {
+        String high = "\uD800";
+        String low = "\uDC00";
+        NotificationRequest request = NotificationRequest.from("crm").id("id-" + high).to("+1415555012" + low)
+                .text("a" + low + "b").template("t" + high, "en" + high)
+                .positionalParams(List.of("ok " + EMOJI, low)).category("UTILITY" + high).sendAt(high)
+                .templateParts(Map.of("header_text", high))
+                .optIn(new NotificationRequest.OptInRequest(high, low, high, low)).build();
+
+        assertThat(invalid(request).problems()).filteredOn(p -> p.contains("unpaired surrogate")).containsExactly(
+                surrogate("id", "D800", 4), surrogate("to", "DC00", 12), surrogate("text", "DC00", 2),
+                surrogate("template.name", "D800", 2), surrogate("template.language", "D800", 3),
+                surrogate("template parameter 2", "DC00", 1), surrogate("template part 'header_text'", "D800", 1),
+                surrogate("category", "D800", 8), surrogate("sendAt", "D800", 1),
+                surrogate("optIn.scope", "D800", 1), surrogate("optIn.source", "DC00", 1),
+                surrogate("optIn.evidence", "D800", 1), surrogate("optIn.at", "DC00", 1));
+        assertThat(invalid(NotificationRequest.from("csv").id("n").to("+14155550123").template("t", "en")
+                .namedParams(Map.of("name" + low, "v" + high)).build()).problems())
+                .contains(surrogate("a template parameter's name", "DC00", 5),
+                        surrogate("template parameter 'name" + low + "'", "D800", 2));
+        assertThat(valid(text("pair", "+14155550123", EMOJI + " a pair is one character")).notification().text())
+                .startsWith(EMOJI);
+    }
+
+    private static String surrogate(String field, String hex, int at) {
+        return field + " holds an unpaired surrogate (\\u" + hex + ") at character " + at + ": it is half of a "
+                + "character, not text; send the text as UTF-8, or escape a character outside the BMP as both halves "
+                + "(\\uD83D\\uDE00 for an emoji)";
+    }
+
+    @Test
     void nationalNumberIsNormalisedWithTheDefaultRegion() {
         assertThat(valid(text("p-1", "(415) 555-0123", "hi")).notification().to()).isEqualTo("+14155550123");
     }
@@ -91,6 +122,19 @@ class NotificationValidatorTest {
     void impossibleNumberIsRejectedNamingTheValue() {
         assertThat(invalid(text("p-5", "+1 415 555", "hi")).reason())
                 .contains("'+1 415 555'").contains("not a possible phone number");
+    }
+
+    @Test
+    void aNumberOfTheRightLengthThatNoCountryHasIsRejectedBeforeSending() {
+        NotificationValidator de = new NotificationValidator("DE");
+        assertThat(de.validate(text("p-7", "12", "hi")).reason()).isEqualTo("recipient '12' (+4912) is not a valid "
+                + "phone number in Germany (DE): check the digits, or write it in international form +<country "
+                + "code><number> (numbers without '+' are read as DE, see default-region)");
+        // possible by length, but in no range the UK has assigned (07700 900xxx is reserved for drama)
+        assertThat(invalid(text("p-8", "+44 7700 900123", "hi")).reason())
+                .startsWith("recipient '+44 7700 900123' (+447700900123) is not a valid phone number in United "
+                        + "Kingdom (GB)");
+        assertThat(de.validate(text("p-9", "+49 30 1234567", "hi")).notification().to()).isEqualTo("+49301234567");
     }
 
     @Test

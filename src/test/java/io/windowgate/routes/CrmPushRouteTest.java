@@ -147,6 +147,57 @@ class CrmPushRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void aBodyThatIsNotStrictUtf8IsRefusedWithTheByteAtFault() throws Exception {
+        String body = "{\"id\": \"overlong\", \"to\": \"+14155550100\", \"text\": \"a//b\"}";
+        byte[] overlong = withOverlongSlash(body);
+        int at = overlongSlashAt(body);
+
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/notifications"))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(overlong)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(answer.body()).path("error").asText()).isEqualTo("the body is not UTF-8: byte "
+                + (at + 1) + " (0xC0) does not start or continue a valid UTF-8 character (an overlong or cut-off "
+                + "sequence, or text saved in another encoding): send the JSON encoded as UTF-8");
+        assertThat(statusOf("overlong")).isNull();
+    }
+
+    @Test
+    void anUnpairedSurrogateEscapeIsRejectedNamingTheFieldAndAnsweredAsSent() throws Exception {
+        HttpResponse<String> answer = push("""
+                [{"id": "half\\ud800", "to": "+14155550100", "text": "fine"},
+                 {"id": "half-text", "to": "+14155550100", "text": "a\\udc00b"}]""");
+
+        assertThat(answer.statusCode()).isEqualTo(202);
+        JsonNode rejected = json.readTree(answer.body()).path("rejected");
+        assertThat(rejected.path(0).path("id").asText()).isEqualTo("half\uD800");
+        assertThat(rejected.path(0).path("reason").asText()).startsWith(
+                "id holds an unpaired surrogate (\\uD800) at character 5");
+        assertThat(rejected.path(1).path("reason").asText()).startsWith(
+                "text holds an unpaired surrogate (\\uDC00) at character 2");
+        assertThat(json.readTree(answer.body()).path("accepted")).isEmpty();
+        assertThat(statusOf("half\uD800")).isNull();
+        assertThat(statusOf("half?")).isNull();
+        assertThat(statusOf("half-text")).isNull();
+    }
+
+    @Test
+    void aBodyWithMoreThanOneJsonValueIsRefusedWhole() throws Exception {
+        String one = "{\"id\": \"first\", \"to\": \"+14155550100\", \"text\": \"hi\"}";
+        String two = "{\"id\": \"second\", \"to\": \"+14155550101\", \"text\": \"hi\"}";
+
+        for (String body : java.util.List.of(one + two, "[" + one + "]\n[" + two + "]", one + " trailing text")) {
+            HttpResponse<String> answer = push(body);
+            assertThat(answer.statusCode()).as(body).isEqualTo(400);
+            assertThat(json.readTree(answer.body()).path("error").asText()).as(body).startsWith(
+                    "the body holds more than one JSON value: send one object or one array");
+        }
+        assertThat(statusOf("first")).isNull();
+        assertThat(statusOf("second")).isNull();
+    }
+
+    @Test
     void oneRecipientsNotificationsGoOutInTheOrderTheyCame() throws Exception {
         StringBuilder items = new StringBuilder("[");
         for (int i = 1; i <= 5; i++) { // crm.max-batch is 5 in this class

@@ -122,6 +122,52 @@ class MailIngestRouteTest extends MailRouteTestSupport {
     }
 
     @Test
+    void aJsonBodyWithMoreThanOneValueIsRecordedAsMalformedAndNothingOfItIsStored() throws Exception {
+        MimeMessage message = mail("<json-2@acme.example>", ALLOWED, "notifications");
+        message.setText("""
+                {"id": "two-1", "to": "+14155550101", "template": {"name": "order_shipped", "language": "en_US"}}
+                {"id": "two-2", "to": "+14155550102", "template": {"name": "order_shipped", "language": "en_US"}}
+                """, "UTF-8");
+
+        deliver(message);
+
+        await().atMost(WAIT).until(() -> !mailRejections().isEmpty());
+        assertThat(mailRejections()).singleElement().satisfies(r -> assertThat((String) r.get("reason")).startsWith(
+                "the mail body looks like JSON but the body holds more than one JSON value: send one object or one "
+                        + "array"));
+        assertThat(statusOf("two-1")).isNull();
+        assertThat(statusOf("two-2")).isNull();
+    }
+
+    @Test
+    void aJsonMailThatIsNotWholeUnicodeTextIsRejectedWithTheReason() throws Exception {
+        // a JSON attachment with an overlong '/'
+        String body = "{\"id\": \"ovl\", \"to\": \"+14155550101\", \"text\": \"a//b\"}";
+        byte[] overlong = withOverlongSlash(body);
+        int at = overlongSlashAt(body);
+        MimeMessage attached = mail("<utf-1@acme.example>", ALLOWED, "notifications");
+        MimeBodyPart file = new MimeBodyPart();
+        file.setDataHandler(new jakarta.activation.DataHandler(
+                new jakarta.mail.util.ByteArrayDataSource(overlong, "application/json")));
+        file.setFileName("notifications.json");
+        attached.setContent(new MimeMultipart(file));
+        // a text body whose JSON escapes half of a character
+        MimeMessage escaped = mail("<utf-2@acme.example>", ALLOWED, "notifications");
+        escaped.setText("{\"id\": \"half\", \"to\": \"+14155550101\", \"text\": \"a\\ud800\"}", "UTF-8");
+
+        deliver(attached);
+        deliver(escaped);
+
+        await().atMost(WAIT).until(() -> mailRejections().size() == 2);
+        assertThat(mailRejections()).extracting(r -> (String) r.get("reason")).anySatisfy(reason -> assertThat(reason)
+                .startsWith("the mail body looks like JSON but the body is not UTF-8: byte " + (at + 1) + " (0xC0)"))
+                .anySatisfy(reason -> assertThat(reason).startsWith(
+                        "text holds an unpaired surrogate (\\uD800) at character 2"));
+        assertThat(statusOf("ovl")).isNull();
+        assertThat(statusOf("half")).isNull();
+    }
+
+    @Test
     void refusedAndMalformedMailsAreRecordedAndDoNotBlockTheMailbox() throws Exception {
         MimeMessage stranger = mail("<evil-1@evil.example>", "boss@evil.example", "+14155550101");
         stranger.setText("Send money", "UTF-8");

@@ -37,14 +37,14 @@ class OptInRouteTest extends RouteTestSupport {
     @Test
     void aTemplateNeedsAnOptInFromTheCrmTheCsvOrTheApi() throws Exception {
         String template = "\"template\": {\"name\": \"order_shipped\", \"language\": \"en_US\", \"params\": [\"1\", \"2\"]}";
-        assertThat(postJson("/api/notifications", CRM_TOKEN, "[{\"id\": \"none\", \"to\": \"+447700900101\", " + template
-                + "}, {\"id\": \"crm\", \"to\": \"+447700900102\", " + template + ", \"optIn\": {\"source\": \"web-form\", "
+        assertThat(postJson("/api/notifications", CRM_TOKEN, "[{\"id\": \"none\", \"to\": \"+442079460101\", " + template
+                + "}, {\"id\": \"crm\", \"to\": \"+442079460102\", " + template + ", \"optIn\": {\"source\": \"web-form\", "
                 + "\"evidence\": \"checkout consent box, order 77\", \"at\": \"2026-05-01T09:30:00Z\"}}]").statusCode())
                 .isEqualTo(202);
         drop("o.csv", "id,to,template,language,param1,param2,opt_in\n"
-                + "csv-yes,+447700900103,order_shipped,en_US,1,2,yes\n"
-                + "csv-no,+447700900104,order_shipped,en_US,1,2,no\n"
-                + "csv-bad,+447700900105,order_shipped,en_US,1,2,maybe\n");
+                + "csv-yes,+442079460103,order_shipped,en_US,1,2,yes\n"
+                + "csv-no,+442079460104,order_shipped,en_US,1,2,no\n"
+                + "csv-bad,+442079460105,order_shipped,en_US,1,2,maybe\n");
         await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/o.csv")));
 
         awaitStatus("crm", Status.SENT);
@@ -56,7 +56,7 @@ class OptInRouteTest extends RouteTestSupport {
         assertThat(Files.readString(dropDir.resolve(".done/o.csv.rejected.csv"))).contains("opt_in 'maybe'");
         assertThat(sendsOf("none") + sendsOf("csv-no")).isZero();
 
-        JsonNode consent = json.readTree(get("/api/consents/+447700900102", ADMIN_TOKEN).body());
+        JsonNode consent = json.readTree(get("/api/consents/+442079460102", ADMIN_TOKEN).body());
         assertThat(consent.path("optIns").get(0).path("source").asText()).isEqualTo("web-form");
         assertThat(consent.path("optIns").get(0).path("evidence").asText()).isEqualTo("checkout consent box, order 77");
         assertThat(consent.path("optIns").get(0).path("optedInAt").asText()).isEqualTo("2026-05-01T09:30:00Z");
@@ -67,17 +67,17 @@ class OptInRouteTest extends RouteTestSupport {
         assertThat(postJson("/api/consents", null, "{}").statusCode()).isEqualTo(401);
         assertThat(postJson("/api/consents", ADMIN_TOKEN, "{\"to\": \"not a number\", \"source\": \"x\"}").statusCode())
                 .isEqualTo(400);
-        assertThat(postJson("/api/consents", ADMIN_TOKEN, "{\"to\": \"+447700900106\", \"source\": \"x\", "
+        assertThat(postJson("/api/consents", ADMIN_TOKEN, "{\"to\": \"+442079460106\", \"source\": \"x\", "
                 + "\"scope\": \"SPAM\"}").body()).contains("optIn.scope 'SPAM' is unknown");
-        JsonNode recorded = json.readTree(postJson("/api/consents", ADMIN_TOKEN, "{\"to\": \"+44 7700 900106\", "
+        JsonNode recorded = json.readTree(postJson("/api/consents", ADMIN_TOKEN, "{\"to\": \"+44 20 7946 0106\", "
                 + "\"source\": \"call centre\", \"scope\": \"MARKETING\", \"evidence\": \"call 2026-05-02, agent 12\"}")
                 .body());
         assertThat(recorded.path("to").asText()).as("numbers are normalised as for notifications")
-                .isEqualTo("+447700900106");
+                .isEqualTo("+442079460106");
 
-        assertThat(postJson("/api/notifications", CRM_TOKEN, "[{\"id\": \"mkt\", \"to\": \"+447700900106\", "
+        assertThat(postJson("/api/notifications", CRM_TOKEN, "[{\"id\": \"mkt\", \"to\": \"+442079460106\", "
                 + "\"template\": {\"name\": \"welcome_offer\", \"language\": \"en_US\", \"params\": "
-                + "{\"first_name\": \"Ana\", \"discount\": \"10%\"}}}, {\"id\": \"util\", \"to\": \"+447700900106\", "
+                + "{\"first_name\": \"Ana\", \"discount\": \"10%\"}}}, {\"id\": \"util\", \"to\": \"+442079460106\", "
                 + "\"template\": {\"name\": \"order_shipped\", \"language\": \"en_US\", \"params\": [\"1\", \"2\"]}}]")
                 .statusCode()).isEqualTo(202);
 
@@ -87,8 +87,8 @@ class OptInRouteTest extends RouteTestSupport {
 
     @Test
     void aSessionMessageInsideTheWindowNeedsNoOptIn() throws Exception {
-        windows().recordInbound("+447700900107", java.time.Instant.now(), "wamid.in");
-        assertThat(postJson("/api/notifications", CRM_TOKEN, "{\"id\": \"reply\", \"to\": \"+447700900107\", "
+        windows().recordInbound("+442079460107", java.time.Instant.now(), "wamid.in");
+        assertThat(postJson("/api/notifications", CRM_TOKEN, "{\"id\": \"reply\", \"to\": \"+442079460107\", "
                 + "\"text\": \"Thanks for writing!\"}").statusCode()).isEqualTo(202);
         awaitStatus("reply", Status.SENT);
     }

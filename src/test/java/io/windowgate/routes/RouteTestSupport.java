@@ -229,6 +229,23 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * The UTF-8 bytes of {@code text} with its first "//" written as 0xC0 0xAF, the overlong form of one '/': a lenient
+     * decoder reads it as a slash, a strict one refuses it at that byte.
+     */
+    static byte[] withOverlongSlash(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        int at = overlongSlashAt(text);
+        bytes[at] = (byte) 0xC0;
+        bytes[at + 1] = (byte) 0xAF;
+        return bytes;
+    }
+
+    /** The byte offset (from 0) of the overlong sequence {@link #withOverlongSlash} writes. */
+    static int overlongSlashAt(String text) {
+        return text.substring(0, text.indexOf("//")).getBytes(StandardCharsets.UTF_8).length;
+    }
+
     /** POSTs JSON with a bearer token (null = none). */
     HttpResponse<String> postJson(String path, String token, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + path))

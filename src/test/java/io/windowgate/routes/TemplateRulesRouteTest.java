@@ -26,7 +26,7 @@ class TemplateRulesRouteTest extends RouteTestSupport {
 
     private static final String CRM_TOKEN = "test-crm-token";
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final String UK = "+447700900123";
+    private static final String UK = "+442079460123";
 
     @Override
     Properties extraProperties() {
@@ -122,7 +122,7 @@ class TemplateRulesRouteTest extends RouteTestSupport {
 
         push("[" + item("r-1", UK, "appointment_reminder", "en_US", "[]", null) + "]");
         awaitStatus("r-1", Status.HELD);
-        push("[" + item("r-2", "+447700900124", "appointment_reminder", "en_US", "[]", null) + "]");
+        push("[" + item("r-2", "+442079460124", "appointment_reminder", "en_US", "[]", null) + "]");
         awaitStatus("r-2", Status.HELD);
 
         assertThat(sendsOf("r-1")).isEqualTo(1);
@@ -133,8 +133,8 @@ class TemplateRulesRouteTest extends RouteTestSupport {
     void aCustomerWhoStoppedMarketingGetsUtilityButNoMarketingUntilTheyResume() throws Exception {
         long now = Instant.now().getEpochSecond();
         webhook("user_preferences", "{\"messaging_product\": \"whatsapp\", \"metadata\": {\"phone_number_id\": \"123\"},"
-                + " \"contacts\": [{\"wa_id\": \"447700900123\", \"profile\": {\"name\": \"Ana\"}}], \"user_preferences\":"
-                + " [{\"wa_id\": \"447700900123\", \"detail\": \"User requested to stop marketing messages\","
+                + " \"contacts\": [{\"wa_id\": \"442079460123\", \"profile\": {\"name\": \"Ana\"}}], \"user_preferences\":"
+                + " [{\"wa_id\": \"442079460123\", \"detail\": \"User requested to stop marketing messages\","
                 + " \"category\": \"marketing_messages\", \"value\": \"stop\", \"timestamp\": " + (now - 60) + "}]}");
         push("[" + item("m-1", UK, "welcome_offer", "en_US", "{\"first_name\": \"Ana\", \"discount\": \"10%\"}", null)
                 + "," + item("u-1", UK, "order_shipped", "en_US", "[\"1\", \"today\"]", null) + "]");
@@ -144,7 +144,7 @@ class TemplateRulesRouteTest extends RouteTestSupport {
         assertThat(reason("m-1")).contains("stopped marketing").contains("user_preferences");
         assertThat(sendsOf("m-1")).isZero();
 
-        webhook("user_preferences", "{\"user_preferences\": [{\"wa_id\": \"447700900123\", \"category\": "
+        webhook("user_preferences", "{\"user_preferences\": [{\"wa_id\": \"442079460123\", \"category\": "
                 + "\"marketing_messages\", \"value\": \"resume\", \"timestamp\": " + now + "}]}");
         push("[" + item("m-2", UK, "welcome_offer", "en_US", "{\"first_name\": \"Ana\", \"discount\": \"10%\"}", null)
                 + "]");
@@ -153,21 +153,21 @@ class TemplateRulesRouteTest extends RouteTestSupport {
 
     @Test
     void aStopKeywordAndError131050StopMarketingToo() throws Exception {
-        postSignedWebhook(textMessage("447700900124", "  Stop "));
+        postSignedWebhook(textMessage("442079460124", "  Stop "));
         provider.stubFor(post(urlPathEqualTo(TEMPLATE_PATH)).atPriority(1)
-                .withRequestBody(containing("+447700900125"))
+                .withRequestBody(containing("+442079460125"))
                 .willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
                         .withBody("{\"error\": {\"message\": \"(#131050) Unable to deliver the message. This recipient "
                                 + "has chosen to stop receiving marketing messages on WhatsApp from your business\","
                                 + " \"code\": 131050}}")));
         String offer = "{\"first_name\": \"Bo\", \"discount\": \"5%\"}";
-        push("[" + item("k-1", "+447700900124", "welcome_offer", "en_US", offer, null) + ","
-                + item("e-1", "+447700900125", "welcome_offer", "en_US", offer, null) + "]");
+        push("[" + item("k-1", "+442079460124", "welcome_offer", "en_US", offer, null) + ","
+                + item("e-1", "+442079460125", "welcome_offer", "en_US", offer, null) + "]");
 
         awaitStatus("k-1", Status.REJECTED);
         assertThat(reason("k-1")).contains("keyword STOP");
         awaitStatus("e-1", Status.FAILED);
-        push("[" + item("e-2", "+447700900125", "welcome_offer", "en_US", offer, null) + "]");
+        push("[" + item("e-2", "+442079460125", "welcome_offer", "en_US", offer, null) + "]");
         awaitStatus("e-2", Status.REJECTED);
         assertThat(reason("e-2")).contains("error 131050");
         assertThat(sendsOf("k-1") + sendsOf("e-2")).isZero();
@@ -212,12 +212,12 @@ class TemplateRulesRouteTest extends RouteTestSupport {
     @Test
     void headerAndButtonParametersFromCsvAndCrmReachTheProviderInTheCloudApiShape() throws Exception {
         drop("passes.csv", "id,to,template,language,param1,header_document,header_filename,button:0:url\n"
-                + "pass-csv,+447700900123,boarding_pass,en_US,LH400,https://air.example/p/1.pdf,pass.pdf,LH400-ANA\n"
-                + "pass-image,+447700900124,boarding_pass,en_US,LH400,,,LH400-BO\n");
-        push("[{\"id\": \"pass-crm\", \"to\": \"+447700900125\", \"template\": {\"name\": \"boarding_pass\", "
+                + "pass-csv,+442079460123,boarding_pass,en_US,LH400,https://air.example/p/1.pdf,pass.pdf,LH400-ANA\n"
+                + "pass-image,+442079460124,boarding_pass,en_US,LH400,,,LH400-BO\n");
+        push("[{\"id\": \"pass-crm\", \"to\": \"+442079460125\", \"template\": {\"name\": \"boarding_pass\", "
                 + "\"language\": \"en_US\", \"params\": [\"LH401\"], \"header\": {\"type\": \"document\", "
                 + "\"link\": \"https://air.example/p/2.pdf\"}, \"buttons\": [{\"index\": 0, \"type\": \"url\", "
-                + "\"text\": \"LH401-CY\"}]}}, {\"id\": \"pass-wrong\", \"to\": \"+447700900126\", \"template\": "
+                + "\"text\": \"LH401-CY\"}]}}, {\"id\": \"pass-wrong\", \"to\": \"+442079460126\", \"template\": "
                 + "{\"name\": \"boarding_pass\", \"language\": \"en_US\", \"params\": [\"LH402\"], \"header\": "
                 + "{\"type\": \"image\", \"link\": \"https://air.example/p.jpg\"}, \"buttons\": [{\"index\": 0, "
                 + "\"type\": \"url\", \"text\": \"X\"}]}}]");
@@ -247,9 +247,9 @@ class TemplateRulesRouteTest extends RouteTestSupport {
     @Test
     void currencyAndDateTimeBodyParametersFromCsvAndCrm() throws Exception {
         drop("typed.csv", "id,to,template,language,param1:currency,param2:date_time\n"
-                + "typed-csv,+447700900123,order_shipped,en_US,EUR 10.50,\"Tuesday, May 5\"\n"
-                + "typed-bad,+447700900124,order_shipped,en_US,ten euros,Tuesday\n");
-        push("[{\"id\": \"typed-crm\", \"to\": \"+447700900125\", \"template\": {\"name\": \"order_shipped\", "
+                + "typed-csv,+442079460123,order_shipped,en_US,EUR 10.50,\"Tuesday, May 5\"\n"
+                + "typed-bad,+442079460124,order_shipped,en_US,ten euros,Tuesday\n");
+        push("[{\"id\": \"typed-crm\", \"to\": \"+442079460125\", \"template\": {\"name\": \"order_shipped\", "
                 + "\"language\": \"en_US\", \"params\": [{\"currency\": {\"fallback_value\": \"$10.50\", "
                 + "\"code\": \"USD\", \"amount_1000\": 10500}}, {\"date_time\": {\"fallback_value\": \"May 1\"}}]}}]");
 

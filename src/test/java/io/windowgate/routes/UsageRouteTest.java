@@ -49,23 +49,23 @@ class UsageRouteTest extends RouteTestSupport {
         return ("{\"object\": \"whatsapp_business_account\", \"entry\": [{\"id\": \"waba\", \"changes\": [{\"field\": "
                 + "\"messages\", \"value\": {\"messaging_product\": \"whatsapp\", \"metadata\": {\"phone_number_id\": "
                 + "\"123\"}, \"statuses\": [{\"id\": \"" + wamid + "\", \"status\": \"" + status + "\", \"timestamp\": \""
-                + Instant.now().getEpochSecond() + "\", \"recipient_id\": \"447700900123\", "
+                + Instant.now().getEpochSecond() + "\", \"recipient_id\": \"442079460123\", "
                 + "\"biz_opaque_callback_data\": \"" + id + "\", \"pricing\": " + pricingJson + "}]}}]}]}")
                 .getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
     void estimatesAtSendAreReplacedByMetasPricingAndTotalledPerDayAndCategory() throws Exception {
-        windows().recordInbound("+447700900123", Instant.now(), "wamid.in");
+        windows().recordInbound("+442079460123", Instant.now(), "wamid.in");
         assertThat(postJson("/api/notifications", CRM_TOKEN, """
-                [{"id": "util-open", "to": "+447700900123",
+                [{"id": "util-open", "to": "+442079460123",
                   "template": {"name": "order_shipped", "language": "en_US", "params": ["1", "today"]}},
-                 {"id": "util-closed", "to": "+447700900124",
+                 {"id": "util-closed", "to": "+442079460124",
                   "template": {"name": "order_shipped", "language": "en_US", "params": ["2", "today"]}},
-                 {"id": "offer", "to": "+447700900125",
+                 {"id": "offer", "to": "+442079460125",
                   "template": {"name": "welcome_offer", "language": "en_US",
                                "params": {"first_name": "Ana", "discount": "10%"}}},
-                 {"id": "reply", "to": "+447700900123", "text": "Thanks for writing"}]""").statusCode()).isEqualTo(202);
+                 {"id": "reply", "to": "+442079460123", "text": "Thanks for writing"}]""").statusCode()).isEqualTo(202);
         for (String id : new String[] {"util-open", "util-closed", "offer", "reply"}) {
             await().atMost(WAIT).until(() -> statusOf(id) == Status.SENT);
         }
