@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
 public class AppConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(AppConfiguration.class);
-    /** The sandbox's send endpoint, served by routes/sandbox-provider.camel.yaml. */
+    /** The sandbox's send endpoint, served by routes/sandbox-messages.camel.yaml. */
     static final String SANDBOX_MESSAGES_PATH = "/sandbox/v22.0/messages";
     /** The CRM push token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
     static final String SANDBOX_CRM_TOKEN = "sandbox";
