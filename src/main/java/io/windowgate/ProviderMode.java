@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 final class ProviderMode {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProviderMode.class);
-    /** The sandbox's send endpoint, served by routes/sandbox-provider.camel.yaml. */
+    /** The sandbox's send endpoint, served by routes/sandbox-messages.camel.yaml. */
     static final String MESSAGES_PATH = "/sandbox/v22.0/messages";
     /** The CRM push token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
     static final String CRM_TOKEN = "sandbox";

@@ -20,9 +20,10 @@ import io.windowgate.store.StoredNotification;
 import io.windowgate.whatsapp.SendGate;
 
 /**
- * The operator's API (routes/operations-api.camel.yaml), behind {@code Authorization: Bearer <admin.api-token>}: list
- * notifications by status (the dead letters are {@code status=FAILED}), send failed ones again, see and end a sending
- * pause. Answers are JSON maps; a request a person must change throws {@link BadRequestException} (400).
+ * The operator's API (routes/notification-list-api.camel.yaml, routes/sending-state-api.camel.yaml, the token check in
+ * routes/operations-api-auth.camel.yaml), behind {@code Authorization: Bearer <admin.api-token>}: list notifications by
+ * status (the dead letters are {@code status=FAILED}), send failed ones again, see and end a sending pause. Answers are
+ * JSON maps; a request a person must change throws {@link BadRequestException} (400).
  */
 public final class OperationsApi {
 

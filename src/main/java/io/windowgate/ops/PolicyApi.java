@@ -21,8 +21,8 @@ import io.windowgate.template.TemplateLoader;
 import io.windowgate.template.TemplateLoader.BadTemplatesException;
 
 /**
- * The template registry and consent part of the operations API (routes/operations-api.camel.yaml): list and load
- * templates, record an opt-in with its evidence, and show what is on record for a recipient.
+ * The template registry and consent part of the operations API (routes/template-list-api.camel.yaml and
+ * routes/consent-record-api.camel.yaml): list and load templates, record an opt-in with its evidence, and show what is on record for a recipient.
  */
 public final class PolicyApi {
 
