@@ -398,6 +398,20 @@ class CsvDropReaderTest {
     }
 
     @Test
+    void theReasonOfABinaryFileQuotesABoundedPrintableExcerpt() {
+        String reason = unreadable(new byte[4096]).getMessage();
+        assertThat(reason).contains("no 'to' column").contains("\\u0000").contains("…").doesNotContain("\u0000");
+        assertThat(reason.length()).isLessThan(300);
+    }
+
+    @Test
+    void aColumnNamedTwiceIsQuotedBounded() {
+        String name = "param:" + "n".repeat(500);
+        assertThat(unreadable("id,to,template,language," + name + "," + name + "\n").getMessage())
+                .contains("column 'param:" + "n".repeat(74) + "…' appears twice").hasSizeLessThan(200);
+    }
+
+    @Test
     void textAfterAClosingQuoteIsUnreadable() {
         assertThat(unreadable("id,to,text\na," + TO + ",\"quoted\"tail\n").getMessage())
                 .contains("not valid CSV");

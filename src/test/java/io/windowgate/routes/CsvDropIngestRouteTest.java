@@ -115,6 +115,16 @@ class CsvDropIngestRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void aBinaryFilesReasonQuotesABoundedPrintableExcerpt() throws Exception {
+        Files.write(dropDir.resolve("zeros.csv"), new byte[4096]);
+
+        Path reason = dropDir.resolve(".error/zeros.csv.reason.txt");
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".error/zeros.csv")) && Files.exists(reason));
+        assertThat(Files.readString(reason)).startsWith("zeros.csv: the header row has no 'to' column")
+                .contains("\\u0000").contains("…").doesNotContain("\u0000").hasSizeLessThan(300);
+    }
+
+    @Test
     void fileWithoutRecipientColumnMovesToErrorNamingTheColumns() throws Exception {
         drop("nocol.csv", "id,phone,text\na,+14155550101,hi\n");
 
