@@ -255,7 +255,7 @@ public final class CsvDropReader {
                 if (header) {
                     rows++;
                 } else {
-                    new CsvLayout(record.toList());
+                    new CsvLayout(values(record));
                     header = true;
                 }
             }
@@ -338,6 +338,15 @@ public final class CsvDropReader {
                 .setIgnoreEmptyLines(false) // keeps the parser's line count equal to the file's physical lines
                 .get()
                 .parse(reader);
+    }
+
+    /** The cells of a record as the file means them ({@link FormulaCells#restored}). */
+    static List<String> values(CSVRecord record) {
+        List<String> values = new ArrayList<>(record.size());
+        for (String value : record) {
+            values.add(FormulaCells.restored(value));
+        }
+        return values;
     }
 
     /** A blank line, or a row of empty cells only (spreadsheets export cleared rows as ";;;"). */

