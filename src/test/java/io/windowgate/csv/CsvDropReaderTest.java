@@ -339,6 +339,25 @@ class CsvDropReaderTest {
     // --- unreadable files -------------------------------------------------------------------------------------
 
     @Test
+    void aNameStartingWithADotIsRefusedWithTheNameToUseInstead() throws Exception {
+        String content = "id,to,text\na," + TO + ",hi\n";
+        assertThat(catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(write(".orders.csv", content).toFile())).getMessage())
+                .isEqualTo("file names starting with '.' are reserved for Windowgate's own folders and temporary "
+                        + "files: rename it to orders.csv");
+        assertThat(catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(write("...orders.CSV", content).toFile())).getMessage())
+                .endsWith(": rename it to orders.CSV");
+        assertThat(catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(write(".csv", content).toFile())).getMessage())
+                .endsWith(": rename it, e.g. to orders.csv");
+        assertThat(catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(write("._orders.csv", content).toFile())).getMessage())
+                .contains("reserved").contains("macOS").contains("orders.csv").contains("delete it");
+        assertThat(runs.latest(".orders.csv")).isNull();
+    }
+
+    @Test
     void emptyFileIsUnreadable() {
         assertThat(unreadable("").getMessage()).contains("empty").contains("header row");
         assertThat(unreadable("\n\r\n  \n").getMessage()).contains("empty");

@@ -3,6 +3,7 @@ package io.windowgate.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -178,6 +179,29 @@ class CsvDropIngestRouteTest extends RouteTestSupport {
         assertThat(sent.stream().filter(id -> id.startsWith("a-"))).containsExactlyElementsOf(first);
         assertThat(sent.stream().filter(id -> id.startsWith("b-"))).containsExactlyElementsOf(second);
         assertThat(first).allSatisfy(id -> assertThat(statusOf(id)).isEqualTo(Status.SENT));
+    }
+
+    @Test
+    void aCsvWhoseNameStartsWithADotMovesToErrorWithAReasonAndTemporaryNamesAreLeftAlone() throws Exception {
+        Files.writeString(dropDir.resolve(".export.csv.tmp"), "id,to,text\nt-1,+14155550101,hi\n");
+        Files.writeString(dropDir.resolve(".export.csv.Xy12ab"), "id,to,text\nt-2,+14155550101,hi\n");
+        drop(".orders.csv", "id,to,template,language\nd-1,+14155550101,order_shipped,en_US\n");
+        drop("..list.csv", "id,to,template,language\nd-2,+14155550101,order_shipped,en_US\n");
+
+        Path reason = dropDir.resolve(".error/.orders.csv.reason.txt");
+        Path second = dropDir.resolve(".error/..list.csv.reason.txt");
+        await().atMost(WAIT).until(() -> Files.exists(reason) && Files.exists(second));
+        assertThat(Files.readString(reason).strip()).isEqualTo(".orders.csv: file names starting with '.' are "
+                + "reserved for Windowgate's own folders and temporary files: rename it to orders.csv");
+        assertThat(Files.readString(second)).contains("rename it to list.csv");
+        assertThat(dropDir.resolve(".error/.orders.csv")).exists();
+        assertThat(dropDir.resolve(".orders.csv")).doesNotExist();
+        assertThat(dropDir.resolve(".export.csv.tmp")).exists();
+        assertThat(dropDir.resolve(".export.csv.Xy12ab")).exists();
+        assertThat(List.of("d-1", "d-2", "t-1", "t-2")).allSatisfy(id -> assertThat(statusOf(id)).isNull());
+        assertThat(sentTo("/v22.0/.*/messages")).isEmpty();
+        HttpResponse<String> runs = get("/api/files/.orders.csv", ADMIN_TOKEN);
+        assertThat(runs.body()).contains("ERROR").contains("rename it to orders.csv");
     }
 
     @Test
