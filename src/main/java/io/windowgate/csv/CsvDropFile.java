@@ -19,14 +19,15 @@ import io.windowgate.notification.Status;
 import io.windowgate.store.DropFileRecord;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVPrinter;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.QuoteMode;
 
 /**
  * One dropped file being processed: streams its rows, writes rejected rows (with line number and reason) to
  * {@code .done/<file>.rejected.csv}, and counts what became of each row (the progress figures of GET /api/files).
  * The rejected file keeps the original columns, so it can be corrected and dropped again (its extra 'line' and
- * 'reason' columns are ignored).
+ * 'reason' columns are ignored); cells a spreadsheet would run as a formula are written as text
+ * ({@link FormulaCells}), and read back as they were.
  */
 public final class CsvDropFile implements Closeable {
 
@@ -54,7 +55,9 @@ public final class CsvDropFile implements Closeable {
     private long previousProgressRows;
     private CSVParser parser;
     private CsvLayout layout;
-    private CSVPrinter rejectedOut;
+    private Writer rejectedOut;
+    private CSVFormat rejectedFormat;
+    private CSVFormat rejectedFormulaFormat;
 
     CsvDropFile(Path path, char delimiter, String fingerprint, long totalRows, Path rejectedPath, Instant startedAt) {
         this.path = path;
@@ -124,7 +127,7 @@ public final class CsvDropFile implements Closeable {
                     if (CsvDropReader.isBlank(record)) {
                         continue;
                     }
-                    List<String> values = record.toList();
+                    List<String> values = CsvDropReader.values(record);
                     if (layout == null) {
                         layout = header(values);
                         continue;
@@ -187,15 +190,26 @@ public final class CsvDropFile implements Closeable {
     private void writeRejected(CsvRow row, String reason) throws IOException {
         if (rejectedOut == null) {
             Files.createDirectories(rejectedPath.getParent());
-            Writer writer = Files.newBufferedWriter(rejectedPath, StandardCharsets.UTF_8);
-            rejectedOut = new CSVPrinter(writer, CSVFormat.RFC4180.builder().setDelimiter(delimiter).get());
+            rejectedOut = Files.newBufferedWriter(rejectedPath, StandardCharsets.UTF_8);
+            rejectedFormat = CSVFormat.RFC4180.builder().setDelimiter(delimiter).get();
+            rejectedFormulaFormat = rejectedFormat.builder().setQuoteMode(QuoteMode.ALL).get();
             List<String> header = new ArrayList<>(List.of("line", "reason"));
             header.addAll(layout.header());
-            rejectedOut.printRecord(header);
+            printRejected(header);
         }
         List<String> out = new ArrayList<>(List.of(Long.toString(row.line()), reason));
         out.addAll(row.values());
-        rejectedOut.printRecord(out);
+        printRejected(out);
+    }
+
+    /** A record of the rejected-rows file; a formula cell is neutralised and, as OWASP advises, always quoted. */
+    private void printRejected(List<String> cells) throws IOException {
+        for (int i = 0; i < cells.size(); i++) {
+            String cell = cells.get(i);
+            CSVFormat format = FormulaCells.isFormula(cell) ? rejectedFormulaFormat : rejectedFormat;
+            format.print(FormulaCells.neutralised(cell), rejectedOut, i == 0);
+        }
+        rejectedFormat.println(rejectedOut);
     }
 
     /** One line for the log: what became of the file's rows. */
@@ -240,7 +254,7 @@ public final class CsvDropFile implements Closeable {
     public synchronized void close() throws IOException {
         try {
             if (rejectedOut != null) {
-                rejectedOut.close(true);
+                rejectedOut.close();
             }
         } finally {
             if (parser != null) {

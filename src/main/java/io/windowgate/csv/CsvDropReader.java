@@ -32,6 +32,7 @@ import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationRequest;
 import io.windowgate.notification.Status;
 import io.windowgate.store.DropFileStore;
+import io.windowgate.text.Excerpt;
 
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -70,6 +71,7 @@ public final class CsvDropReader {
 
     /** Checks the whole file, then starts its run (visible in GET /api/files) and returns it ready to stream. */
     public CsvDropFile open(File file) throws UnreadableCsvException, IOException, SQLException {
+        refuseReservedName(file.getName());
         Path path = file.toPath();
         char delimiter = detectDelimiter(path);
         Verified verified = verify(path, delimiter);
@@ -82,6 +84,26 @@ public final class CsvDropReader {
         drop.nextLogAt = now.plus(logInterval);
         LOG.info("Processing {} file {}: {} rows", drop.source(), drop.name(), drop.totalRows());
         return drop;
+    }
+
+    /**
+     * Names starting with '.' are hidden: those of Windowgate's own folders (.done/, .error/) and of the temporary
+     * files other programs write before renaming them (rsync's .orders.csv.Xy12ab, say). The consumer hands over such
+     * a file only when its name ends in .csv and it has not changed for drop.stable-ms, as any dropped file, so it is
+     * not one being written: refusing it moves it to .error/ with a reason, where it would otherwise wait unseen.
+     */
+    private static void refuseReservedName(String name) throws UnreadableCsvException {
+        if (!name.startsWith(".")) {
+            return;
+        }
+        String reserved = "file names starting with '.' are reserved for Windowgate's own folders and temporary files";
+        if (name.startsWith("._")) {
+            throw new UnreadableCsvException(reserved + "; this one looks like the macOS metadata (AppleDouble) of "
+                    + Excerpt.of(name.substring(2)) + " that a Mac writes beside a copied file: delete it");
+        }
+        String unhidden = name.replaceFirst("^\\.+", "");
+        throw new UnreadableCsvException(reserved + ": rename it" + (unhidden.length() > ".csv".length()
+                ? " to " + Excerpt.of(unhidden) : ", e.g. to orders.csv"));
     }
 
     /** The rows of an opened file, for the csv-drop-ingest splitter. */
@@ -255,7 +277,7 @@ public final class CsvDropReader {
                 if (header) {
                     rows++;
                 } else {
-                    new CsvLayout(record.toList());
+                    new CsvLayout(values(record));
                     header = true;
                 }
             }
@@ -338,6 +360,15 @@ public final class CsvDropReader {
                 .setIgnoreEmptyLines(false) // keeps the parser's line count equal to the file's physical lines
                 .get()
                 .parse(reader);
+    }
+
+    /** The cells of a record as the file means them ({@link FormulaCells#restored}). */
+    static List<String> values(CSVRecord record) {
+        List<String> values = new ArrayList<>(record.size());
+        for (String value : record) {
+            values.add(FormulaCells.restored(value));
+        }
+        return values;
     }
 
     /** A blank line, or a row of empty cells only (spreadsheets export cleared rows as ";;;"). */

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 
 import io.windowgate.notification.NotificationRequest;
 import io.windowgate.notification.NotificationValidator;
+import io.windowgate.text.Excerpt;
 
 /**
  * The columns of a dropped file, read from its header row: names are case-insensitive, order is free,
@@ -62,16 +63,17 @@ final class CsvLayout {
                 previous = named.put(raw.substring(NAMED_PREFIX.length()).strip(), i);
             }
             if (previous != null) {
-                throw new UnreadableCsvException("column '" + raw + "' appears twice in the header row");
+                throw new UnreadableCsvException("column " + Excerpt.quoted(raw) + " appears twice in the header row");
             }
         }
         if (!columns.containsKey("to")) {
-            throw new UnreadableCsvException("the header row has no 'to' column (columns found: " + String.join(", ", header)
+            throw new UnreadableCsvException("the header row has no 'to' column (columns found: "
+                    + Excerpt.of(String.join(", ", header))
                     + "); the first row must name the columns, e.g. id,to,text,template,language");
         }
         if (!columns.containsKey("text") && !columns.containsKey("template")) {
             throw new UnreadableCsvException("the header row has neither a 'text' nor a 'template' column (columns found: "
-                    + String.join(", ", header) + ")");
+                    + Excerpt.of(String.join(", ", header)) + ")");
         }
     }
 
@@ -131,8 +133,8 @@ final class CsvLayout {
                 case "yes", "y", "true", "1" -> consent = new NotificationRequest.OptInRequest(null, "csv",
                         "opt_in column of a " + source + " file", null);
                 case "no", "n", "false", "0", "" -> { }
-                default -> malformed = (malformed == null ? "" : malformed + "; ") + "opt_in '" + optIn
-                        + "' is not yes/no (also true/false, 1/0)";
+                default -> malformed = (malformed == null ? "" : malformed + "; ") + "opt_in "
+                        + Excerpt.quoted(optIn) + " is not yes/no (also true/false, 1/0)";
             }
         }
         return NotificationRequest.from(source).id(id).to(value(values, columns.get("to")))

@@ -14,6 +14,7 @@ import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import io.windowgate.text.Excerpt;
 
 /**
  * Turns a raw {@link NotificationRequest} into a canonical {@link Notification}, or explains every problem in words a
@@ -83,8 +84,8 @@ public final class NotificationValidator {
         if (!blank(request.category())) {
             category = Category.fromName(request.category()).orElse(null);
             if (category == null) {
-                problems.add("category '" + request.category()
-                        + "' is unknown: use UTILITY, MARKETING or AUTHENTICATION (or a legacy name such as SHIPPING_UPDATE)");
+                problems.add("category " + Excerpt.quoted(request.category())
+                        + " is unknown: use UTILITY, MARKETING or AUTHENTICATION (or a legacy name such as SHIPPING_UPDATE)");
             }
         }
         Instant sendAt = checkSendAt(request.sendAt(), problems);
@@ -154,7 +155,8 @@ public final class NotificationValidator {
         if (!blank(optIn.scope()) && !"ALL".equalsIgnoreCase(optIn.scope().trim())) {
             Category category = Category.fromName(optIn.scope()).orElse(null);
             if (category == null) {
-                problems.add("optIn.scope '" + optIn.scope() + "' is unknown: use ALL, UTILITY, MARKETING or "
+                problems.add("optIn.scope " + Excerpt.quoted(optIn.scope())
+                        + " is unknown: use ALL, UTILITY, MARKETING or "
                         + "AUTHENTICATION");
                 return null;
             }
@@ -165,7 +167,8 @@ public final class NotificationValidator {
             try {
                 at = OffsetDateTime.parse(optIn.at().trim()).toInstant();
             } catch (DateTimeParseException e) {
-                problems.add("optIn.at '" + optIn.at() + "' is not an ISO-8601 instant with a zone, such as "
+                problems.add("optIn.at " + Excerpt.quoted(optIn.at())
+                        + " is not an ISO-8601 instant with a zone, such as "
                         + "2026-05-01T09:30:00Z");
                 return null;
             }
@@ -197,7 +200,8 @@ public final class NotificationValidator {
         try {
             PhoneNumber number = phoneNumbers.parse(shown, defaultRegion);
             if (!phoneNumbers.isPossibleNumber(number)) {
-                problems.add("recipient '" + shown + "' is not a possible phone number (wrong length for its country "
+                problems.add("recipient " + Excerpt.quoted(shown)
+                        + " is not a possible phone number (wrong length for its country "
                         + "code; numbers without '+' are read as " + defaultRegion + ", see default-region)");
                 return null;
             }
@@ -206,7 +210,7 @@ public final class NotificationValidator {
             if (!phoneNumbers.isValidNumber(number)) {
                 String region = phoneNumbers.getRegionCodeForCountryCode(number.getCountryCode());
                 String country = new Locale("", region).getDisplayCountry(Locale.ENGLISH);
-                problems.add("recipient '" + shown + "' (" + e164 + ") is not a valid phone number in "
+                problems.add("recipient " + Excerpt.quoted(shown) + " (" + e164 + ") is not a valid phone number in "
                         + (country.isEmpty() || country.equals(region) ? region : country + " (" + region + ")")
                         + ": check the digits, or write it in international form +<country code><number> (numbers "
                         + "without '+' are read as " + defaultRegion + ", see default-region)");
@@ -214,7 +218,8 @@ public final class NotificationValidator {
             }
             return e164;
         } catch (NumberParseException e) {
-            problems.add("recipient '" + shown + "' is not a phone number: write it in international form such as "
+            problems.add("recipient " + Excerpt.quoted(shown)
+                    + " is not a phone number: write it in international form such as "
                     + "+14155550123 (" + e.getErrorType().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
             return null;
         }
@@ -239,22 +244,26 @@ public final class NotificationValidator {
         String name = request.templateName().trim();
         boolean ok = true;
         if (!TEMPLATE_NAME.matcher(name).matches()) {
-            problems.add("template name '" + name + "' is not valid: template names use lower-case letters, digits and '_'");
+            problems.add("template name " + Excerpt.quoted(name)
+                    + " is not valid: template names use lower-case letters, digits and '_'");
             ok = false;
         }
         String language = blank(request.templateLanguage()) ? null : request.templateLanguage().trim();
         if (language == null) {
-            problems.add("template '" + name + "' has no language: give the approved language code, e.g. en_US");
+            problems.add("template " + Excerpt.quoted(name)
+                    + " has no language: give the approved language code, e.g. en_US");
             ok = false;
         } else if (!LANGUAGE_CODE.matcher(language).matches()) {
-            problems.add("template language '" + language + "' is not a language code such as en, en_US or pt_BR");
+            problems.add("template language " + Excerpt.quoted(language)
+                    + " is not a language code such as en, en_US or pt_BR");
             ok = false;
         }
         List<String> positional = request.positionalParams();
         Map<String, String> named = new LinkedHashMap<>();
         request.namedParams().forEach((key, value) -> named.put(key.trim(), value));
         if (!positional.isEmpty() && !named.isEmpty()) {
-            problems.add("template '" + name + "' has both positional (param1...) and named (param:NAME) parameters: "
+            problems.add("template " + Excerpt.quoted(name)
+                    + " has both positional (param1...) and named (param:NAME) parameters: "
                     + "a template uses one format only");
             ok = false;
         }
@@ -268,11 +277,11 @@ public final class NotificationValidator {
         }
         for (Map.Entry<String, String> param : named.entrySet()) {
             if (!PARAM_NAME.matcher(param.getKey()).matches()) {
-                problems.add("template parameter name '" + param.getKey()
-                        + "' is not valid: named parameters use lower-case letters, digits and '_'");
+                problems.add("template parameter name " + Excerpt.quoted(param.getKey())
+                        + " is not valid: named parameters use lower-case letters, digits and '_'");
                 ok = false;
             } else if (param.getValue() == null || param.getValue().isEmpty()) {
-                problems.add("template parameter '" + param.getKey() + "' is empty");
+                problems.add("template parameter " + Excerpt.quoted(param.getKey()) + " is empty");
                 ok = false;
             }
         }
@@ -292,7 +301,7 @@ public final class NotificationValidator {
                         : named.containsKey(param);
                 TemplateRef.Typed t = typed(param, value, problems);
                 if (!exists) {
-                    problems.add("template parameter " + param + " has a type but no value");
+                    problems.add("template parameter " + Excerpt.of(param) + " has a type but no value");
                     ok = false;
                 } else if (t == null) {
                     ok = false;
@@ -305,12 +314,13 @@ public final class NotificationValidator {
             if (key.startsWith("header_") && HEADER_FORMATS.contains(key.substring(7))) {
                 String format = key.substring(7).toUpperCase(Locale.ROOT);
                 if (header != null) {
-                    problems.add("template '" + name + "' has two header parameters (" + header.format().toLowerCase(
+                    problems.add("template " + Excerpt.quoted(name)
+                            + " has two header parameters (" + header.format().toLowerCase(
                             Locale.ROOT) + " and " + format.toLowerCase(Locale.ROOT) + "): a template has one header");
                     ok = false;
                 } else if (!format.equals("TEXT") && !value.matches("https?://\\S+")) {
-                    problems.add("header_" + key.substring(7) + " must be an http(s) link to the media, was '" + value
-                            + "'");
+                    problems.add("header_" + key.substring(7) + " must be an http(s) link to the media, was "
+                            + Excerpt.quoted(value));
                     ok = false;
                 } else {
                     String filename = format.equals("DOCUMENT") ? request.templateParts().get("header_filename") : null;
@@ -320,7 +330,7 @@ public final class NotificationValidator {
                 buttons.add(new TemplateRef.Button(Integer.parseInt(button.group(1)),
                         button.group(2).toUpperCase(Locale.ROOT), value));
             } else {
-                problems.add("'" + part.getKey() + "' is not a template part: use header_text, header_image, "
+                problems.add(Excerpt.quoted(part.getKey()) + " is not a template part: use header_text, header_image, "
                         + "header_video, header_document (with header_filename), or button:N:url, "
                         + "button:N:quick_reply, button:N:copy_code (N = the button's position from 0)");
                 ok = false;
@@ -329,7 +339,8 @@ public final class NotificationValidator {
         buttons.sort(java.util.Comparator.comparingInt(TemplateRef.Button::index));
         for (int i = 1; i < buttons.size(); i++) {
             if (buttons.get(i).index() == buttons.get(i - 1).index()) {
-                problems.add("template '" + name + "' has two parameters for button " + buttons.get(i).index());
+                problems.add("template " + Excerpt.quoted(name)
+                        + " has two parameters for button " + buttons.get(i).index());
                 ok = false;
             }
         }
@@ -344,7 +355,7 @@ public final class NotificationValidator {
         String[] kindAndFallback = value.split("\\|", 2);
         String fallback = kindAndFallback.length > 1 ? kindAndFallback[1].trim() : "";
         if (fallback.isEmpty()) {
-            problems.add("template parameter " + param + " needs a fallback text");
+            problems.add("template parameter " + Excerpt.of(param) + " needs a fallback text");
             return null;
         }
         String[] kind = kindAndFallback[0].trim().split("\\s+");
@@ -359,7 +370,8 @@ public final class NotificationValidator {
                 // reported below
             }
         }
-        problems.add("template parameter " + param + " is not a currency such as 'USD 10.50' (an ISO 4217 code and an "
+        problems.add("template parameter " + Excerpt.of(param)
+                + " is not a currency such as 'USD 10.50' (an ISO 4217 code and an "
                 + "amount) nor a date_time");
         return null;
     }
@@ -371,7 +383,7 @@ public final class NotificationValidator {
         try {
             return OffsetDateTime.parse(raw.trim()).toInstant();
         } catch (DateTimeParseException e) {
-            problems.add("sendAt '" + raw.trim() + "' is not an ISO-8601 instant with a zone: write e.g. "
+            problems.add("sendAt " + Excerpt.quoted(raw.trim()) + " is not an ISO-8601 instant with a zone: write e.g. "
                     + "2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00");
             return null;
         }

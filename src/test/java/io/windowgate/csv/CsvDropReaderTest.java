@@ -339,6 +339,25 @@ class CsvDropReaderTest {
     // --- unreadable files -------------------------------------------------------------------------------------
 
     @Test
+    void aNameStartingWithADotIsRefusedWithTheNameToUseInstead() throws Exception {
+        String content = "id,to,text\na," + TO + ",hi\n";
+        assertThat(catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(write(".orders.csv", content).toFile())).getMessage())
+                .isEqualTo("file names starting with '.' are reserved for Windowgate's own folders and temporary "
+                        + "files: rename it to orders.csv");
+        assertThat(catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(write("...orders.CSV", content).toFile())).getMessage())
+                .endsWith(": rename it to orders.CSV");
+        assertThat(catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(write(".csv", content).toFile())).getMessage())
+                .endsWith(": rename it, e.g. to orders.csv");
+        assertThat(catchThrowableOfType(UnreadableCsvException.class,
+                () -> reader().open(write("._orders.csv", content).toFile())).getMessage())
+                .contains("reserved").contains("macOS").contains("orders.csv").contains("delete it");
+        assertThat(runs.latest(".orders.csv")).isNull();
+    }
+
+    @Test
     void emptyFileIsUnreadable() {
         assertThat(unreadable("").getMessage()).contains("empty").contains("header row");
         assertThat(unreadable("\n\r\n  \n").getMessage()).contains("empty");
@@ -395,6 +414,20 @@ class CsvDropReaderTest {
     void unterminatedQuotedFieldIsUnreadable() {
         assertThat(unreadable("id,to,text\na," + TO + ",\"never closed\nb," + TO + ",more\n").getMessage())
                 .contains("not valid CSV");
+    }
+
+    @Test
+    void theReasonOfABinaryFileQuotesABoundedPrintableExcerpt() {
+        String reason = unreadable(new byte[4096]).getMessage();
+        assertThat(reason).contains("no 'to' column").contains("\\u0000").contains("…").doesNotContain("\u0000");
+        assertThat(reason.length()).isLessThan(300);
+    }
+
+    @Test
+    void aColumnNamedTwiceIsQuotedBounded() {
+        String name = "param:" + "n".repeat(500);
+        assertThat(unreadable("id,to,template,language," + name + "," + name + "\n").getMessage())
+                .contains("column 'param:" + "n".repeat(74) + "…' appears twice").hasSizeLessThan(200);
     }
 
     @Test
@@ -458,10 +491,65 @@ class CsvDropReaderTest {
         }
         assertThat(records).hasSize(3);
         assertThat(records.get(0).toList()).containsExactly("line", "reason", "id", "to", "text", "notes");
+        // a leading '+' is one of the characters a spreadsheet starts a formula with (see FormulaCells)
         assertThat(records.get(1).toList()).containsExactly("2", "id is missing; recipient 'x' is not a phone number",
-                "r-1", TO, "multi\nline", "keep");
+                "r-1", "'" + TO, "multi\nline", "keep");
         assertThat(records.get(2).toList()).containsExactly("4", "recipient 'not-a-phone' is not a phone number",
                 "r-2", "not-a-phone", "hello", "x");
+    }
+
+    /** Cells a spreadsheet would run as a formula (OWASP CSV Injection), and some it would not. */
+    private static final List<String> FORMULAS = List.of("=HYPERLINK(\"http://evil.example\",\"click\")",
+            "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\tx", "\rx", " =1+1", "\"=1+1", "  '\t@x", TO);
+    private static final List<String> HARMLESS = List.of("hello", "Ana O'Neil", "'quoted'", "a=b", "10-2", "");
+
+    /** The rejected-rows file of a file whose rows all carry one of the cells in their text column. */
+    private Path rejectedReportOf(String name, List<String> cells) throws Exception {
+        StringBuilder content = new StringBuilder("id,to,text\n");
+        for (String cell : cells) {
+            content.append("r,nope,\"").append(cell.replace("\"", "\"\"")).append("\"\n");
+        }
+        try (CsvDropFile opened = reader().open(write(name, content.toString()).toFile())) {
+            Iterator<CsvRow> rows = opened.rows();
+            while (rows.hasNext()) {
+                opened.record(rows.next(), rejected("recipient 'nope' is not a phone number"), null);
+            }
+        }
+        return drop.resolve(".done").resolve(name + ".rejected.csv");
+    }
+
+    @Test
+    void cellsASpreadsheetWouldRunAsAFormulaAreQuotedBehindAnApostropheAndReadBackAsTheOriginal() throws Exception {
+        List<String> cells = new ArrayList<>(FORMULAS);
+        cells.addAll(HARMLESS);
+        Path report = rejectedReportOf("formulas.csv", cells);
+
+        List<CSVRecord> records;
+        try (Reader in = Files.newBufferedReader(report, StandardCharsets.UTF_8)) {
+            records = CSVFormat.RFC4180.parse(in).getRecords();
+        }
+        List<String> expected = new ArrayList<>(FORMULAS.stream().map(cell -> "'" + cell).toList());
+        expected.addAll(HARMLESS);
+        assertThat(records.subList(1, records.size())).extracting(r -> r.get(4)).containsExactlyElementsOf(expected);
+        assertThat(Files.readString(report, StandardCharsets.UTF_8))
+                .contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\"\r\n")
+                .contains(",\"'+cmd|' /C calc'!A0\"\r\n").contains(",\"'-2+3\"\r\n").contains(",\"'@SUM(A1:A2)\"\r\n")
+                .contains(",\"'" + TO + "\"\r\n").contains(",hello\r\n").contains(",a=b\r\n");
+
+        List<CsvRow> again = rowsOf(write("formulas-fixed.csv", Files.readAllBytes(report)));
+        assertThat(again).extracting(row -> row.values().get(4)).containsExactlyElementsOf(cells);
+        assertThat(again).extracting(row -> row.request().to()).containsOnly("nope");
+    }
+
+    @Test
+    void onlyOneApostropheBeforeAFormulaIsTakenAway() throws Exception {
+        List<CsvRow> rows = rowsOf("id,to,text\n"
+                + "a,'" + TO + ",'hello\n"
+                + "b,''" + TO + ",'''=x\n");
+        assertThat(rows.get(0).request().to()).isEqualTo(TO);
+        assertThat(rows.get(0).request().text()).isEqualTo("'hello");
+        assertThat(rows.get(1).request().to()).isEqualTo("'" + TO);
+        assertThat(rows.get(1).request().text()).isEqualTo("''=x");
     }
 
     @Test

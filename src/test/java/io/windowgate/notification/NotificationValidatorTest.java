@@ -138,6 +138,15 @@ class NotificationValidatorTest {
     }
 
     @Test
+    void aReasonQuotesABoundedPrintableExcerptOfTheValue() {
+        String reason = invalid(text("x-1", "1\u0000".repeat(2048), "hi")).reason();
+        assertThat(reason).startsWith("recipient '1\\u00001").contains("…' is not a phone number")
+                .doesNotContain("\u0000").hasSizeLessThan(300);
+        assertThat(invalid(withCategory("=HYPERLINK(\"" + "x".repeat(300) + "\")")).reason())
+                .startsWith("category '=HYPERLINK(\"xxx").contains("…' is unknown").hasSizeLessThan(300);
+    }
+
+    @Test
     void missingRecipientIsRejected() {
         assertThat(invalid(text("p-6", "  ", "hi")).reason()).contains("recipient ('to') is missing");
     }

