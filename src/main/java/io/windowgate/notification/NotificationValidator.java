@@ -14,6 +14,8 @@ import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.windowgate.text.Excerpt;
 
 /**
@@ -27,6 +29,13 @@ public final class NotificationValidator {
     private static final Pattern TEMPLATE_NAME = Pattern.compile("[a-z0-9_]{1,512}");
     private static final Pattern LANGUAGE_CODE = Pattern.compile("[a-z]{2,3}(_[A-Za-z0-9]{2,4})?");
     private static final Pattern PARAM_NAME = Pattern.compile("[a-z][a-z0-9_]*");
+    /**
+     * The template parameters are stored as JSON in notification.template_params, VARCHAR(16000): longer ones are
+     * refused here with a reason, where the insert would fail and the source would be told to try again forever.
+     */
+    static final int MAX_STORED_PARAMS = 16_000;
+    /** Writes the parameters as the store does (a plain ObjectMapper), to measure their stored length. */
+    private static final ObjectMapper PARAMS_JSON = new ObjectMapper();
     /**
      * Template part key of a typed body parameter ("typed:1", "typed:first_name"); its value is "currency USD 10.50|$10.50"
      * or "date_time|May 1, 2026" (kind, then the fallback text after the bar).
@@ -237,6 +246,14 @@ public final class NotificationValidator {
         return raw;
     }
 
+    private static int storedLength(Object params) {
+        try {
+            return PARAMS_JSON.writeValueAsString(params).length();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise template parameters", e);
+        }
+    }
+
     private static TemplateRef checkTemplate(NotificationRequest request, List<String> problems) {
         if (blank(request.templateName())) {
             return null;
@@ -284,6 +301,12 @@ public final class NotificationValidator {
                 problems.add("template parameter " + Excerpt.quoted(param.getKey()) + " is empty");
                 ok = false;
             }
+        }
+        int stored = storedLength(named.isEmpty() ? positional : named);
+        if (stored > MAX_STORED_PARAMS) {
+            problems.add("template " + Excerpt.quoted(name) + " has parameters " + stored + " characters long in all "
+                    + "(as stored, in JSON): at most " + MAX_STORED_PARAMS + " are allowed; shorten them");
+            ok = false;
         }
         TemplateRef.Header header = null;
         List<TemplateRef.Button> buttons = new ArrayList<>();

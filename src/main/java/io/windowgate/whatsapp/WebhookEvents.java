@@ -124,12 +124,10 @@ public final class WebhookEvents {
             return 0;
         }
         String recipient = "+" + from;
-        // a timestamp ahead of our clock must not stretch the window past what the customer actually gave
-        Instant at = Instant.ofEpochSecond(epochSeconds);
+        // a timestamp ahead of our clock must not stretch the window past what the customer actually gave; compared as
+        // seconds, since one past Instant.MAX cannot even be made into an Instant
         Instant now = clock.instant();
-        if (at.isAfter(now)) {
-            at = now;
-        }
+        Instant at = epochSeconds > now.getEpochSecond() ? now : Instant.ofEpochSecond(epochSeconds);
         boolean moved = windows.recordInbound(recipient, at, message.path("id").asText(null));
         if ("text".equals(message.path("type").asText())) {
             policy.inboundText(recipient, message.path("text").path("body").asText(null), at);
