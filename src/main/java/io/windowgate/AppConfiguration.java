@@ -31,7 +31,7 @@ public class AppConfiguration implements CamelConfiguration {
         ProviderMode.apply(context, settings);
         Sources.switchOnOff(context, settings);
 
-        // the one clock every bean reads, so that tests can bind a fixed or movable one
+        // the one clock every bean is given, bound too so that routes and tests read the time the beans read
         Clock clock = Clock.systemUTC();
         context.getRegistry().bind("clock", clock);
         Stores stores = new Stores(context, settings, clock);
