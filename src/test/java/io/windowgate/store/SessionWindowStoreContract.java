@@ -2,8 +2,6 @@ package io.windowgate.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -12,23 +10,15 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.TimeZone;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
 /** SessionWindowStore on a real database: windows open, only move forward, and expire at the cutoff. */
@@ -41,49 +31,6 @@ abstract class SessionWindowStoreContract extends StoreTestSupport {
         windows.recordInbound(BOB, T0, "wamid.bob");
 
         assertThat(windows.lastInboundAt(ALICE)).isNull();
-    }
-
-    /**
-     * notification-dispatch reads the window with camel-jdbc, which answers the driver's own type (rs.getObject), and
-     * converts it with toInstant(): whatever the JVM's time zone, that is the instant lastInboundAt answers, and none
-     * for a recipient without a window or with a window the provider closed.
-     */
-    @Test
-    void routeWindowLookupThroughCamelJdbcAnswersWhatLastInboundAtAnswers() throws Exception {
-        Instant at = T0.plusNanos(123_456_000);
-        windows.recordInbound(ALICE, at, "wamid.alice");
-        windows.recordInbound(BOB, at, "wamid.bob");
-        windows.closeByProvider(BOB, at);
-        String sql = routeWindowQuery();
-        TimeZone zone = TimeZone.getDefault();
-        try (CamelContext camel = new DefaultCamelContext()) {
-            camel.getRegistry().bind("dataSource", database.dataSource());
-            camel.start();
-            var template = camel.createProducerTemplate();
-            var toInstant = camel.resolveLanguage("simple").createExpression("${variable.lastInboundAt?.toInstant()}");
-            for (String id : List.of("UTC", "Pacific/Kiritimati", "America/St_Johns")) {
-                TimeZone.setDefault(TimeZone.getTimeZone(id));
-                for (String recipient : List.of(ALICE, BOB, "+15005550006")) {
-                    Object column = template.requestBodyAndHeaders("jdbc:dataSource?useHeadersAsParameters=true"
-                            + "&outputType=SelectOne&resetAutoCommit=false", sql, Map.of("windowRecipient", recipient));
-                    Exchange exchange = new DefaultExchange(camel);
-                    exchange.setVariable("lastInboundAt", column);
-                    assertThat(toInstant.evaluate(exchange, Object.class)).as(recipient + " in " + id)
-                            .isEqualTo(windows.lastInboundAt(recipient));
-                }
-            }
-        } finally {
-            TimeZone.setDefault(zone);
-        }
-        assertThat(windows.lastInboundAt(ALICE)).isEqualTo(at);
-    }
-
-    /** The SQL of notification-dispatch's window lookup, as the route file has it. */
-    private static String routeWindowQuery() throws Exception {
-        String route = Files.readString(Path.of("routes/notification-dispatch.camel.yaml"));
-        Matcher m = Pattern.compile("expression: \"(SELECT last_inbound_at [^\"]+)\"").matcher(route);
-        assertThat(m.find()).as("the window query in notification-dispatch").isTrue();
-        return m.group(1);
     }
 
     @Test
