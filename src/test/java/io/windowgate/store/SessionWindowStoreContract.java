@@ -34,6 +34,48 @@ abstract class SessionWindowStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void aMessageToOneBusinessNumberOpensThatNumbersWindowOnly() throws Exception {
+        assertThat(windows.recordInbound("brand-b", ALICE, T0, "wamid.to-b")).isTrue();
+
+        assertThat(windows.lastInboundAt("brand-b", ALICE)).isEqualTo(T0);
+        assertThat(windows.lastInboundAt(ALICE)).as("the default number's window").isNull();
+        assertThat(windows.lastInboundAt("brand-c", ALICE)).isNull();
+
+        assertThat(windows.recordInbound(ALICE, T0.plusSeconds(60), "wamid.to-default")).as("a second window").isTrue();
+        assertThat(countRows("session_window")).isEqualTo(2);
+        assertThat(windows.lastInboundAt(ALICE)).isEqualTo(T0.plusSeconds(60));
+        assertThat(windows.lastInboundAt("brand-b", ALICE)).as("B's window did not move").isEqualTo(T0);
+        assertThat(windows.recordInbound("brand-b", ALICE, T0, "wamid.to-b")).as("repeated webhook").isFalse();
+    }
+
+    @Test
+    void theProviderClosesTheWindowOfTheNumberThatSentOnly() throws Exception {
+        windows.recordInbound(ALICE, T0, "wamid.to-default");
+        windows.recordInbound("brand-b", ALICE, T0, "wamid.to-b");
+
+        assertThat(windows.closeByProvider("brand-b", ALICE, T0.plusSeconds(1))).isTrue();
+
+        assertThat(windows.lastInboundAt("brand-b", ALICE)).isNull();
+        assertThat(windowState("brand-b", ALICE)).isEqualTo("CLOSED");
+        assertThat(windows.lastInboundAt(ALICE)).isEqualTo(T0);
+        assertThat(windowState("default", ALICE)).isEqualTo("OPEN");
+    }
+
+    @Test
+    void theSweepExpiresTheStaleWindowsOfEveryNumber() throws Exception {
+        Instant stale = T0.minus(Duration.ofHours(30));
+        windows.recordInbound(ALICE, stale, "wamid.1");
+        windows.recordInbound("brand-b", ALICE, stale, "wamid.2");
+        windows.recordInbound("brand-b", BOB, T0, "wamid.3");
+
+        assertThat(windows.expireStale(T0.minus(Duration.ofHours(24)))).isEqualTo(2);
+
+        assertThat(windowState("default", ALICE)).isEqualTo("EXPIRED");
+        assertThat(windowState("brand-b", ALICE)).isEqualTo("EXPIRED");
+        assertThat(windowState("brand-b", BOB)).isEqualTo("OPEN");
+    }
+
+    @Test
     void firstInboundMessageOpensTheWindow() throws Exception {
         Instant at = T0.minusSeconds(30);
 
