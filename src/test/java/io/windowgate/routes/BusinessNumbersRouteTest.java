@@ -82,6 +82,9 @@ class BusinessNumbersRouteTest extends RouteTestSupport {
         assertThat(stored("from-b").notification().sender()).isEqualTo("brand-b");
         assertThat(stored("from-b-by-id").notification().sender()).isEqualTo("brand-b");
         assertThat(sentToB()).hasSize(2).allSatisfy(m -> assertThat(m.path("type").asText()).isEqualTo("text"));
+        assertThat(json.readTree(get("/api/notifications/from-b").body()).path("from").asText()).isEqualTo("brand-b");
+        assertThat(json.readTree(get("/api/notifications/from-default").body()).path("from").asText())
+                .isEqualTo("default");
 
         // B's window does not release what waits for the default's
         assertThat(customerWritesTo("2222", "14155550100").statusCode()).isEqualTo(200);
