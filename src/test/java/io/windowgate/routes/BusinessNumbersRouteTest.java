@@ -1,5 +1,8 @@
 package io.windowgate.routes;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,6 +96,27 @@ class BusinessNumbersRouteTest extends RouteTestSupport {
         await().atMost(WAIT).until(() -> statusOf("default-text-only") == Status.SENT);
         assertThat(provider.findAll(postRequestedFor(urlPathEqualTo(SESSION_PATH)))).singleElement()
                 .satisfies(r -> assertThat(r.getBodyAsString()).contains("default-text-only"));
+    }
+
+    @Test
+    void a131047FromBClosesBsWindowOnlyAndTheNotificationGoesAsBsTemplate() throws Exception {
+        provider.stubFor(post(urlPathEqualTo(B_PATH)).withRequestBody(containing("\"type\":\"text\""))
+                .atPriority(1).willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"(#131047) Re-engagement message\",\"type\":"
+                                + "\"OAuthException\",\"code\":131047,\"error_data\":{\"messaging_product\":"
+                                + "\"whatsapp\",\"details\":\"more than 24 hours\"}}}")));
+        // our records say both windows are open; the provider disagrees for B
+        windows().recordInbound("brand-b", CUSTOMER, java.time.Instant.now(), "wamid.in.b");
+        windows().recordInbound(CUSTOMER, java.time.Instant.now(), "wamid.in.default");
+
+        push("{\"id\": \"b-refused\", \"from\": \"brand-b\", \"to\": \"+14155550100\", \"text\": \"hi\", "
+                + "\"template\": {\"name\": \"order_shipped\", \"language\": \"en_US\"}}");
+
+        await().atMost(WAIT).until(() -> statusOf("b-refused") == Status.SENT);
+        assertThat(stored("b-refused").route()).isEqualTo("template");
+        assertThat(sentToB()).extracting(m -> m.path("type").asText()).containsExactly("text", "template");
+        assertThat(windows().lastInboundAt("brand-b", CUSTOMER)).as("B's window closed").isNull();
+        assertThat(windows().lastInboundAt(CUSTOMER)).as("the default's window stays open").isNotNull();
     }
 
     @Test
