@@ -154,6 +154,19 @@ class SecretsInLogTest {
         assertThat(get(base + "/api/sending", adminToken).statusCode()).isEqualTo(200);
         assertThat(get(base + "/api/sending", adminToken + "-wrong").statusCode()).isEqualTo(401);
 
+        // the provider call carries the access token: wait until it was made (generously: the first answers of a
+        // cold WireMock on a busy machine have taken many seconds), and before the status webhook below names the
+        // notification: a status for one not yet sent settles it, and it would never be sent
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> !provider.findAll(postRequestedFor(urlPathMatching("/v22.0/.*/messages"))).isEmpty());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("not sent: " + get(base + "/api/notifications/secret-1", adminToken).body()
+                    + " " + get(base + "/api/sending", adminToken).body(), e);
+        }
+        assertThat(provider.findAll(postRequestedFor(urlPathMatching("/v22.0/.*/messages"))).get(0)
+                .getHeader("Authorization")).isEqualTo("Bearer " + canaries.get("whatsapp.access-token"));
+
         byte[] webhook = ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba\",\"changes\":[{"
                 + "\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"statuses\":[{\"id\":"
                 + "\"wamid.canary\",\"status\":\"delivered\",\"timestamp\":\"1700000000\",\"recipient_id\":"
@@ -167,17 +180,6 @@ class SecretsInLogTest {
                 + URLEncoder.encode(verifyToken + "-wrong", StandardCharsets.UTF_8), null).statusCode())
                 .isEqualTo(403);
 
-        // the provider call carries the access token: wait until it was made (generously: the first answers of a
-        // cold WireMock on a busy machine have taken many seconds)
-        try {
-            await().atMost(Duration.ofSeconds(60))
-                    .until(() -> !provider.findAll(postRequestedFor(urlPathMatching("/v22.0/.*/messages"))).isEmpty());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("not sent: " + get(base + "/api/notifications/secret-1", adminToken).body()
-                    + " " + get(base + "/api/sending", adminToken).body(), e);
-        }
-        assertThat(provider.findAll(postRequestedFor(urlPathMatching("/v22.0/.*/messages"))).get(0)
-                .getHeader("Authorization")).isEqualTo("Bearer " + canaries.get("whatsapp.access-token"));
 
         // a graceful stop, so that the shutdown's log lines are read too
         process.destroy();
