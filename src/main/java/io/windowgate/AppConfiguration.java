@@ -3,6 +3,7 @@ package io.windowgate;
 import java.sql.SQLException;
 import java.time.Clock;
 
+import io.windowgate.notification.BusinessNumbers;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
@@ -37,7 +38,9 @@ public class AppConfiguration implements CamelConfiguration {
         Stores stores = new Stores(context, settings, clock);
         context.getRegistry().bind("quartzProperties", QuartzClustering.properties(settings, stores.pool,
                 stores.dialect));
-        Sending sending = new Sending(context, settings, stores, clock);
+        BusinessNumbers numbers = ProviderMode.numbers(context, settings);
+        context.getRegistry().bind("businessNumbers", numbers);
+        Sending sending = new Sending(context, settings, stores, numbers, clock);
         Sources sources = new Sources(context, settings, stores, sending, clock);
         Operations.bind(context, settings, stores, sending, sources, clock);
         context.addLifecycleStrategy(new HandBackOnStop(stores, sending.outbox.owner()));

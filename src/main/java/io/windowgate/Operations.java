@@ -11,6 +11,7 @@ import io.windowgate.ops.PolicyApi;
 import io.windowgate.ops.ResponseHeaderFilter;
 import io.windowgate.ops.SendingHealthCheck;
 import io.windowgate.ops.StatusView;
+import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.sandbox.SandboxProvider;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
@@ -41,6 +42,7 @@ final class Operations {
         registry.bind("expirySweep", new ExpirySweep(stores.windows, stores.notifications, sending.windowPolicy,
                 settings.getDuration("hold.max-age"), clock));
         // bound in both modes so the (then stopped) sandbox routes can be created
-        registry.bind("sandboxProvider", new SandboxProvider(clock, settings.get("whatsapp.app-secret")));
+        registry.bind("sandboxProvider", new SandboxProvider(clock, settings.get("whatsapp.app-secret"),
+                context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class)));
     }
 }

@@ -4,6 +4,8 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Properties;
 
+import io.windowgate.notification.BusinessNumbers;
+import io.windowgate.sandbox.SandboxProvider;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
@@ -16,8 +18,8 @@ import org.slf4j.LoggerFactory;
 final class ProviderMode {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProviderMode.class);
-    /** The sandbox's send endpoint, served by routes/sandbox-messages.camel.yaml. */
-    static final String MESSAGES_PATH = "/sandbox/v22.0/messages";
+    /** The sandbox's send endpoints, /sandbox/&lt;phone number id&gt;/messages, served by routes/sandbox-messages.camel.yaml. */
+    static final String SANDBOX_PATH = "/sandbox";
     /** The CRM push token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
     static final String CRM_TOKEN = "sandbox";
     /** The operations API token of sandbox mode when none is configured (documented in the README; never in Cloud API mode). */
@@ -40,9 +42,10 @@ final class ProviderMode {
         if (settings.get("sandbox.webhook-url").isBlank()) {
             overrides.setProperty("sandbox.webhook-url", local + "/webhooks/whatsapp");
         }
+        String messagesUrl = local + SANDBOX_PATH + "/" + sandboxDefaultId(settings) + "/messages";
         if (sandbox) {
-            overrides.setProperty("whatsapp.session.url", local + MESSAGES_PATH);
-            overrides.setProperty("whatsapp.template.url", local + MESSAGES_PATH);
+            overrides.setProperty("whatsapp.session.url", messagesUrl);
+            overrides.setProperty("whatsapp.template.url", messagesUrl);
             if (settings.get("whatsapp.app-secret").isBlank()) {
                 byte[] secret = new byte[32];
                 new SecureRandom().nextBytes(secret);
@@ -63,7 +66,7 @@ final class ProviderMode {
             }
             LOG.warn("SANDBOX MODE: whatsapp.access-token is empty, so messages go to the built-in sandbox provider at {}"
                     + " and nothing reaches WhatsApp. Simulate a customer writing in with: curl -X POST -d 'hello' "
-                    + "{}/sandbox/customers/<phone>/messages", local + MESSAGES_PATH, local);
+                    + "{}/sandbox/customers/<phone>/messages", messagesUrl, local);
         } else {
             if (settings.get("whatsapp.app-secret").isBlank()) {
                 throw new IllegalStateException("whatsapp.app-secret is empty: with an access token set, webhooks must "
@@ -78,5 +81,27 @@ final class ProviderMode {
             }
         }
         overrides.forEach((key, value) -> properties.addOverrideProperty((String) key, (String) value));
+    }
+
+    /** The default number's id in sandbox mode: the configured one, else the sandbox's made-up one. */
+    private static String sandboxDefaultId(Settings settings) {
+        String id = settings.get("whatsapp.phone-number-id");
+        return id.isBlank() ? SandboxProvider.DEFAULT_PHONE_NUMBER_ID : id;
+    }
+
+    /**
+     * The business numbers (after {@link #apply}): in sandbox mode the sandbox plays every one of them, each at its own
+     * /sandbox/&lt;id&gt;/messages; with the Cloud API each sends to &lt;whatsapp.api-base-url&gt;/&lt;id&gt;/messages,
+     * the default to whatsapp.session.url and whatsapp.template.url.
+     */
+    static BusinessNumbers numbers(CamelContext context, Settings settings) {
+        boolean sandbox = Boolean.parseBoolean(settings.get("sandbox.enabled"));
+        String base = "http://localhost:" + settings.get("camel.server.port") + SANDBOX_PATH;
+        BusinessNumbers numbers = Numbers.read(context, settings, sandbox ? base : null,
+                SandboxProvider.DEFAULT_PHONE_NUMBER_ID);
+        if (numbers.all().size() > 1) {
+            LOG.info("Business numbers: {} (the first is the default sender)", numbers.aliases());
+        }
+        return numbers;
     }
 }

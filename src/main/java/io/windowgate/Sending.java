@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.windowgate.cluster.RateShare;
+import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.DispatchPolicy;
 import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.outbox.Outbox;
@@ -37,7 +38,8 @@ final class Sending {
     final SendGate gate;
     final TemplateLoader templateLoader;
 
-    Sending(CamelContext context, Settings settings, Stores stores, Clock clock) throws Exception {
+    Sending(CamelContext context, Settings settings, Stores stores, BusinessNumbers numbers, Clock clock)
+            throws Exception {
         Registry registry = context.getRegistry();
         windowPolicy = new SessionWindowPolicy(clock, settings.getInt("window.hours"),
                 settings.getDuration("window.safety-margin"));
@@ -47,6 +49,11 @@ final class Sending {
         gate = new SendGate(stores.sendingState, clock, System::nanoTime,
                 settings.getDouble("whatsapp.max-messages-per-second"), settings.getDuration("whatsapp.pair.interval"),
                 settings.getInt("whatsapp.pair.burst"), SendGate.MAX_WAIT);
+        for (BusinessNumbers.BusinessNumber number : numbers.all()) {
+            if (!BusinessNumbers.DEFAULT.equals(number.alias())) {
+                gate.addNumber(number.alias(), number.maxPerSecond());
+            }
+        }
         templateLoader = new TemplateLoader(stores.templates);
         loadTemplates(templateLoader, settings.get("templates.file"));
         UsageLedger usage = new UsageLedger(stores.costs, windowPolicy,
@@ -60,7 +67,7 @@ final class Sending {
                         Duration.ofMillis(settings.getLong("whatsapp.retry.max-delay-ms")),
                         settings.getDuration("whatsapp.unknown-outcome-wait"),
                         settings.getDuration("whatsapp.pause.duration")), usage, clock);
-        // several nodes send for one number: each keeps its share of whatsapp.max-messages-per-second
+        // several nodes send for the same numbers: each keeps its share of each number's max-messages-per-second
         context.addService(new RateShare(stores.locks, gate, outbox.owner(), settings.getDuration("cluster.lock-max-age"),
                 clock), true, true);
 
@@ -81,7 +88,7 @@ final class Sending {
         registry.bind("webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
         registry.bind("webhookEvents", new WebhookEvents(stores.windows, stores.notifications, stores.records,
-                delivery, policyEvents, usage, clock));
+                delivery, policyEvents, usage, clock, numbers, stores.sources));
     }
 
     /** Loads templates.file into the registry at start; a file that cannot be used stops the start with the reason. */

@@ -11,6 +11,7 @@ import io.windowgate.mail.MailIntake;
 import io.windowgate.mail.MailUrl;
 import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationJson;
+import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.NotificationValidator;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -31,7 +32,8 @@ final class Sources {
 
     Sources(CamelContext context, Settings settings, Stores stores, Sending sending, Clock clock) throws Exception {
         Registry registry = context.getRegistry();
-        validator = new NotificationValidator(settings.get("default-region"));
+        validator = new NotificationValidator(settings.get("default-region"),
+                context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class));
         NotificationIntake intake = new NotificationIntake(validator, stores.notifications, sending.outbox,
                 stores.consents, clock);
         NotificationJson notificationJson = new NotificationJson();

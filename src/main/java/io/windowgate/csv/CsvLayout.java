@@ -21,7 +21,7 @@ import io.windowgate.text.Excerpt;
 final class CsvLayout {
 
     private static final List<String> KNOWN = List.of("id", "to", "text", "template", "language", "category", "send_at",
-            "opt_in");
+            "opt_in", "from");
     private static final Pattern POSITIONAL = Pattern.compile("param(\\d{1,2})(?::(currency|date_time))?");
     private static final Pattern TYPED_NAMED = Pattern.compile("param:(.+):(currency|date_time)");
     private static final String NAMED_PREFIX = "param:";
@@ -141,7 +141,8 @@ final class CsvLayout {
                 .text(value(values, columns.get("text")))
                 .template(value(values, columns.get("template")), value(values, columns.get("language")))
                 .positionalParams(params).namedParams(namedParams).category(value(values, columns.get("category")))
-                .sendAt(value(values, columns.get("send_at"))).malformed(malformed).optIn(consent)
+                .sendAt(value(values, columns.get("send_at"))).sender(value(values, columns.get("from")))
+                .malformed(malformed).optIn(consent)
                 .templateParts(templateParts).build();
     }
 

@@ -3,11 +3,22 @@ package io.windowgate.notification;
 import java.time.Instant;
 
 /**
- * A validated notification in canonical form: the recipient is E.164, at least one of text / template is present.
- * This is what the dispatch and send routes carry as the message body.
+ * A validated notification in canonical form: the recipient is E.164, at least one of text / template is present, and
+ * {@code sender} is the alias of the business number it goes from (BusinessNumbers). This is what the dispatch and send
+ * routes carry as the message body.
  */
 public record Notification(String id, String to, String text, TemplateRef template, Category category, Instant sendAt,
-        String source) {
+        String source, String sender) {
+
+    public Notification {
+        sender = sender == null ? BusinessNumbers.DEFAULT : sender;
+    }
+
+    /** A notification from the default business number. */
+    public Notification(String id, String to, String text, TemplateRef template, Category category, Instant sendAt,
+            String source) {
+        this(id, to, text, template, category, sendAt, source, BusinessNumbers.DEFAULT);
+    }
 
     public boolean hasText() {
         return text != null;

@@ -194,6 +194,7 @@ public final class NotificationJson {
         String text = string(node, "text", problems);
         String category = string(node, "category", problems);
         String sendAt = string(node, "sendAt", problems);
+        String from = scalar(node, "from", problems);
         String templateName = null;
         String templateLanguage = null;
         List<String> positional = List.of();
@@ -233,7 +234,8 @@ public final class NotificationJson {
         NotificationRequest.OptInRequest optIn = optIn(node.get("optIn"), source, problems);
         return NotificationRequest.from(source).id(id).to(to).text(text).template(templateName, templateLanguage)
                 .positionalParams(positional).namedParams(named).category(category).sendAt(sendAt).optIn(optIn)
-                .templateParts(parts).malformed(problems.isEmpty() ? null : String.join("; ", problems)).build();
+                .templateParts(parts).sender(from)
+                .malformed(problems.isEmpty() ? null : String.join("; ", problems)).build();
     }
 
     /**

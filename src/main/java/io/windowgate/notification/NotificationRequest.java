@@ -10,10 +10,11 @@ import java.util.Map;
  * {@code templateParts} holds the header and button parameters under their CSV column names: {@code header_text},
  * {@code header_image}, {@code header_video}, {@code header_document}, {@code header_filename},
  * {@code button:N:url}, {@code button:N:quick_reply}, {@code button:N:copy_code}.
+ * {@code from} names the business number to send from (an alias or a phone number id; null = the default).
  */
 public record NotificationRequest(String id, String to, String text, String templateName, String templateLanguage,
         List<String> positionalParams, Map<String, String> namedParams, String category, String sendAt, String source,
-        String malformed, OptInRequest optIn, Map<String, String> templateParts) {
+        String malformed, OptInRequest optIn, Map<String, String> templateParts, String from) {
 
     /**
      * An opt-in as the source gave it: the scope (a category or ALL; null = ALL), where it was given, the evidence, and
@@ -37,7 +38,7 @@ public record NotificationRequest(String id, String to, String text, String temp
     public Builder toBuilder() {
         return new Builder().id(id).to(to).text(text).template(templateName, templateLanguage)
                 .positionalParams(positionalParams).namedParams(namedParams).category(category).sendAt(sendAt)
-                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts);
+                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts).sender(from);
     }
 
     /** Builds a {@link NotificationRequest}; the sources set what they found and leave the rest absent. */
@@ -55,6 +56,7 @@ public record NotificationRequest(String id, String to, String text, String temp
         private String malformed;
         private OptInRequest optIn;
         private Map<String, String> templateParts;
+        private String from;
 
         private Builder() {
         }
@@ -121,9 +123,15 @@ public record NotificationRequest(String id, String to, String text, String temp
             return this;
         }
 
+        /** The business number to send from, as the source named it (field or column {@code from}). */
+        public Builder sender(String value) {
+            from = value;
+            return this;
+        }
+
         public NotificationRequest build() {
             return new NotificationRequest(id, to, text, templateName, templateLanguage, positionalParams, namedParams,
-                    category, sendAt, source, malformed, optIn, templateParts);
+                    category, sendAt, source, malformed, optIn, templateParts, from);
         }
     }
 }

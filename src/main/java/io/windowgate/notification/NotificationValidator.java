@@ -46,8 +46,16 @@ public final class NotificationValidator {
 
     private final PhoneNumberUtil phoneNumbers = PhoneNumberUtil.getInstance();
     private final String defaultRegion;
+    private final BusinessNumbers numbers;
 
+    /** A validator that knows the default business number only. */
     public NotificationValidator(String defaultRegion) {
+        this(defaultRegion, BusinessNumbers.defaultOnly());
+    }
+
+    /** A validator that accepts a {@code from} naming any of {@code numbers}. */
+    public NotificationValidator(String defaultRegion, BusinessNumbers numbers) {
+        this.numbers = numbers;
         String region = defaultRegion == null ? "" : defaultRegion.trim().toUpperCase(Locale.ROOT);
         if (!phoneNumbers.getSupportedRegions().contains(region)) {
             throw new IllegalArgumentException("default-region '" + defaultRegion
@@ -99,11 +107,25 @@ public final class NotificationValidator {
         }
         Instant sendAt = checkSendAt(request.sendAt(), problems);
         OptIn optIn = checkOptIn(request.optIn(), problems);
+        String sender = checkSender(request.from(), problems);
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
-        return new Result(new Notification(id, to, text, template, category, sendAt, request.source()), List.of(),
-                optIn);
+        return new Result(new Notification(id, to, text, template, category, sendAt, request.source(), sender),
+                List.of(), optIn);
+    }
+
+    /** The alias of the business number {@code from} names; absent or blank = the default. */
+    private String checkSender(String from, List<String> problems) {
+        if (blank(from)) {
+            return BusinessNumbers.DEFAULT;
+        }
+        String alias = numbers.resolve(from);
+        if (alias == null) {
+            problems.add("from " + Excerpt.quoted(from) + " is not a configured business number: use one of its "
+                    + "aliases (" + numbers.aliases() + ") or its phone number id, or leave from out for the default");
+        }
+        return alias;
     }
 
     /**
@@ -130,6 +152,7 @@ public final class NotificationValidator {
         });
         checkUnicode("category", request.category(), problems);
         checkUnicode("sendAt", request.sendAt(), problems);
+        checkUnicode("from", request.from(), problems);
         if (request.optIn() != null) {
             checkUnicode("optIn.scope", request.optIn().scope(), problems);
             checkUnicode("optIn.source", request.optIn().source(), problems);

@@ -33,6 +33,8 @@ public final class StatusView {
         view.put("status", n.status().name());
         view.put("route", n.route());
         view.put("to", n.notification().to());
+        // the alias of the business number it is sent from (README "Several business numbers")
+        view.put("from", n.notification().sender());
         view.put("source", n.notification().source());
         view.put("wamid", n.wamid());
         view.put("attempts", n.attempts());

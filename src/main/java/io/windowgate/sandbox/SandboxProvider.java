@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.whatsapp.WebhookSignature;
 
 /**
@@ -31,7 +32,8 @@ public final class SandboxProvider {
     private static final Duration WINDOW = Duration.ofHours(24);
     private static final int KEPT_MESSAGES = 200;
     private static final String WABA_ID = "sandbox-waba";
-    private static final String PHONE_NUMBER_ID = "sandbox-phone-number";
+    /** The default number's phone number id in sandbox mode when whatsapp.phone-number-id is empty. */
+    public static final String DEFAULT_PHONE_NUMBER_ID = "sandbox-phone-number";
 
     private final Clock clock;
     private final String appSecret;
@@ -39,9 +41,23 @@ public final class SandboxProvider {
     private final Map<String, Instant> lastCustomerMessage = new ConcurrentHashMap<>();
     private final Deque<Map<String, Object>> received = new ArrayDeque<>();
 
+    private final BusinessNumbers numbers;
+    private final String defaultId;
+
     public SandboxProvider(Clock clock, String appSecret) {
+        this(clock, appSecret, null);
+    }
+
+    /**
+     * A sandbox that plays every configured business number (null: the default alone, with the made-up id). Its windows
+     * are per (number, customer), as WhatsApp's are.
+     */
+    public SandboxProvider(Clock clock, String appSecret, BusinessNumbers numbers) {
         this.clock = clock;
         this.appSecret = appSecret;
+        this.numbers = numbers;
+        String id = numbers == null ? "" : numbers.byAlias(BusinessNumbers.DEFAULT).id();
+        this.defaultId = id.isEmpty() ? DEFAULT_PHONE_NUMBER_ID : id;
     }
 
     /**
@@ -50,7 +66,17 @@ public final class SandboxProvider {
     public record Answer(int httpStatus, String body, byte[] statusWebhook) {
     }
 
+    /** A send from the default number. */
     public Answer send(byte[] requestBody) {
+        return send(defaultId, requestBody);
+    }
+
+    /** A send from the number {@code phoneNumberId}, as POST /sandbox/&lt;phone number id&gt;/messages. */
+    public Answer send(String phoneNumberId, byte[] requestBody) {
+        if (!defaultId.equals(phoneNumberId) && (numbers == null || numbers.aliasOfId(phoneNumberId) == null)) {
+            return error(400, 100, "Invalid parameter", "Unsupported post request: the sandbox plays no business "
+                    + "number with the id '" + phoneNumberId + "'");
+        }
         JsonNode request;
         try {
             request = json.readTree(requestBody);
@@ -69,7 +95,7 @@ public final class SandboxProvider {
             if (request.path("text").path("body").asText("").isEmpty()) {
                 return error(400, 100, "Invalid parameter", "text.body is required for a text message");
             }
-            Instant last = lastCustomerMessage.get(to);
+            Instant last = lastCustomerMessage.get(phoneNumberId + "/" + to);
             if (last == null || !clock.instant().isBefore(last.plus(WINDOW))) {
                 return error(400, 131047, "Re-engagement message", "Message failed to send because more than 24 "
                         + "hours have passed since the customer last replied to this number.");
@@ -89,19 +115,37 @@ public final class SandboxProvider {
         ObjectNode answer = json.createObjectNode().put("messaging_product", "whatsapp");
         answer.putArray("contacts").addObject().put("input", request.path("to").asText()).put("wa_id", to);
         answer.putArray("messages").addObject().put("id", wamid);
-        return new Answer(200, answer.toString(), statusWebhook(wamid, to, callback, type));
+        return new Answer(200, answer.toString(), statusWebhook(phoneNumberId, wamid, to, callback, type));
     }
 
-    /** A customer writes in: opens the window on the provider side and returns the inbound-message webhook body. */
+    /** A customer writes to the default number. */
     public byte[] customerWrites(String phone, String text) {
+        return customerWrites(null, phone, text);
+    }
+
+    /**
+     * A customer writes to business number {@code number} (an alias or a phone number id; null or blank: the default):
+     * opens that number's window on the provider side and returns the inbound-message webhook body.
+     */
+    public byte[] customerWrites(String number, String phone, String text) {
+        String numberId = defaultId;
+        if (number != null && !number.isBlank()) {
+            String alias = numbers == null ? null : numbers.resolve(number);
+            if (alias == null) {
+                throw new IllegalArgumentException("'" + number + "' is not a configured business number: use one of "
+                        + (numbers == null ? BusinessNumbers.DEFAULT : numbers.aliases()));
+            }
+            String id = numbers.byAlias(alias).id();
+            numberId = id.isEmpty() ? defaultId : id;
+        }
         String from = phone == null ? "" : phone.replaceAll("[^0-9]", "");
         if (from.length() < 6) {
             throw new IllegalArgumentException("'" + phone + "' is not a phone number: use international form, "
                     + "e.g. +14155550123");
         }
         Instant now = clock.instant();
-        lastCustomerMessage.put(from, now);
-        ObjectNode value = envelopeValue();
+        lastCustomerMessage.put(numberId + "/" + from, now);
+        ObjectNode value = envelopeValue(numberId);
         value.putArray("contacts").addObject().put("wa_id", from).putObject("profile").put("name", "Sandbox customer");
         value.putArray("messages").addObject()
                 .put("from", from)
@@ -122,8 +166,8 @@ public final class SandboxProvider {
         return new ArrayList<>(received);
     }
 
-    private byte[] statusWebhook(String wamid, String to, String callback, String type) {
-        ObjectNode value = envelopeValue();
+    private byte[] statusWebhook(String phoneNumberId, String wamid, String to, String callback, String type) {
+        ObjectNode value = envelopeValue(phoneNumberId);
         ArrayNode statuses = value.putArray("statuses");
         long now = clock.instant().getEpochSecond();
         for (String status : new String[] {"sent", "delivered"}) {
@@ -139,9 +183,9 @@ public final class SandboxProvider {
         return wrap(value);
     }
 
-    private ObjectNode envelopeValue() {
+    private ObjectNode envelopeValue(String phoneNumberId) {
         ObjectNode value = json.createObjectNode().put("messaging_product", "whatsapp");
-        value.putObject("metadata").put("display_phone_number", "15550000000").put("phone_number_id", PHONE_NUMBER_ID);
+        value.putObject("metadata").put("display_phone_number", "15550000000").put("phone_number_id", phoneNumberId);
         return value;
     }
 

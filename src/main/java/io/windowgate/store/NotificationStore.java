@@ -50,7 +50,7 @@ public final class NotificationStore {
     }
 
     private static final String INSERT = "INSERT INTO notification (" + NotificationRows.COLUMNS + ") "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?)";
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?, ?)";
 
     private boolean insert(Notification n, Status status, String leaseOwner, Instant nextAttemptAt) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(INSERT)) {
@@ -70,7 +70,8 @@ public final class NotificationStore {
         TemplateRef t = n.template();
         Jdbc.bind(s, n.id(), n.to(), n.text(), t == null ? null : t.name(), t == null ? null : t.language(),
                 t == null ? null : rows.paramsJson(t), n.category() == null ? null : n.category().name(), n.sendAt(),
-                n.source(), status.name(), now, now, nextAttemptAt, leaseOwner, t == null ? null : rows.partsJson(t));
+                n.source(), status.name(), now, now, nextAttemptAt, leaseOwner, t == null ? null : rows.partsJson(t),
+                n.sender());
     }
 
     /**
@@ -169,14 +170,20 @@ public final class NotificationStore {
                 + "AND template_name = ? AND template_language = ?", clock.instant(), name, language);
     }
 
-    /**
-     * Puts the recipient's notifications HELD for a closed window back into the outbox, due at once and in the order
-     * they arrived. Returns how many were released.
-     */
+    /** As {@link #releaseHeld(String, String)}, for the notifications from the default business number. */
     public int releaseHeld(String recipient) throws SQLException {
+        return releaseHeld(io.windowgate.notification.BusinessNumbers.DEFAULT, recipient);
+    }
+
+    /**
+     * Puts the recipient's notifications from business number {@code sender} HELD for a closed window back into the
+     * outbox, due at once and in the order they arrived: the recipient opened that number's window, not the others'.
+     * Returns how many were released.
+     */
+    public int releaseHeld(String sender, String recipient) throws SQLException {
         return rows.update("UPDATE notification SET status = 'QUEUED', next_attempt_at = created_at, lease_owner = NULL, "
-                + "hold_reason = NULL, updated_at = ? WHERE recipient = ? AND status = 'HELD' "
-                + "AND (hold_reason IS NULL OR hold_reason = 'WINDOW')", clock.instant(), recipient);
+                + "hold_reason = NULL, updated_at = ? WHERE recipient = ? AND status = 'HELD' AND sender = ? "
+                + "AND (hold_reason IS NULL OR hold_reason = 'WINDOW')", clock.instant(), recipient, sender);
     }
 
     /**

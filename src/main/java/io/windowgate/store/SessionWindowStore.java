@@ -9,9 +9,13 @@ import java.time.Instant;
 
 import javax.sql.DataSource;
 
+import io.windowgate.notification.BusinessNumbers;
+
 /**
- * The customer service windows in the database. A window only ever moves forward: a late or repeated webhook with an
- * older timestamp leaves it as it is.
+ * The customer service windows in the database, one per (business number, customer): a customer who writes to one of
+ * the business's numbers opens a window on that number only. A window only ever moves forward: a late or repeated
+ * webhook with an older timestamp leaves it as it is. Numbers are named by alias (BusinessNumbers); the methods without
+ * one are the default number's.
  */
 public final class SessionWindowStore {
 
@@ -28,10 +32,15 @@ public final class SessionWindowStore {
      * said since that the window is closed.
      */
     public Instant lastInboundAt(String recipient) throws SQLException {
+        return lastInboundAt(BusinessNumbers.DEFAULT, recipient);
+    }
+
+    /** As {@link #lastInboundAt(String)}, for the window of the business number {@code number} (an alias). */
+    public Instant lastInboundAt(String number, String recipient) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("SELECT last_inbound_at FROM session_window "
-                     + "WHERE recipient = ? AND state <> 'CLOSED'")) {
-            Jdbc.bind(s, recipient);
+                     + "WHERE business_number = ? AND recipient = ? AND state <> 'CLOSED'")) {
+            Jdbc.bind(s, number, recipient);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Jdbc.instant(rs, "last_inbound_at") : null;
             }
@@ -44,14 +53,19 @@ public final class SessionWindowStore {
      * @return true when the window moved (a new window or a later message), false for a stale or repeated message
      */
     public boolean recordInbound(String recipient, Instant at, String wamid) throws SQLException {
+        return recordInbound(BusinessNumbers.DEFAULT, recipient, at, wamid);
+    }
+
+    /** As {@link #recordInbound(String, Instant, String)}, for a message to the business number {@code number}. */
+    public boolean recordInbound(String number, String recipient, Instant at, String wamid) throws SQLException {
         Instant now = clock.instant();
         try (Connection c = dataSource.getConnection()) {
-            if (moveForward(c, recipient, at, wamid, now)) {
+            if (moveForward(c, number, recipient, at, wamid, now)) {
                 return true;
             }
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO session_window "
-                    + "(recipient, last_inbound_at, last_inbound_wamid, state, updated_at) VALUES (?, ?, ?, 'OPEN', ?)")) {
-                Jdbc.bind(insert, recipient, at, wamid, now);
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO session_window (business_number, "
+                    + "recipient, last_inbound_at, last_inbound_wamid, state, updated_at) VALUES (?, ?, ?, ?, 'OPEN', ?)")) {
+                Jdbc.bind(insert, number, recipient, at, wamid, now);
                 insert.executeUpdate();
                 return true;
             } catch (SQLException e) {
@@ -59,16 +73,17 @@ public final class SessionWindowStore {
                     throw e;
                 }
                 // another webhook created the row meanwhile; ours may still be the later message
-                return moveForward(c, recipient, at, wamid, now);
+                return moveForward(c, number, recipient, at, wamid, now);
             }
         }
     }
 
-    private static boolean moveForward(Connection c, String recipient, Instant at, String wamid, Instant now)
-            throws SQLException {
+    private static boolean moveForward(Connection c, String number, String recipient, Instant at, String wamid,
+            Instant now) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE session_window SET last_inbound_at = ?, "
-                + "last_inbound_wamid = ?, state = 'OPEN', updated_at = ? WHERE recipient = ? AND last_inbound_at < ?")) {
-            Jdbc.bind(update, at, wamid, now, recipient, at);
+                + "last_inbound_wamid = ?, state = 'OPEN', updated_at = ? WHERE business_number = ? AND recipient = ? "
+                + "AND last_inbound_at < ?")) {
+            Jdbc.bind(update, at, wamid, now, number, recipient, at);
             return update.executeUpdate() > 0;
         }
     }
@@ -79,10 +94,15 @@ public final class SessionWindowStore {
      * message opens the window again.
      */
     public boolean closeByProvider(String recipient, Instant refusedAt) throws SQLException {
+        return closeByProvider(BusinessNumbers.DEFAULT, recipient, refusedAt);
+    }
+
+    /** As {@link #closeByProvider(String, Instant)}: the refused message was sent from {@code number}. */
+    public boolean closeByProvider(String number, String recipient, Instant refusedAt) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("UPDATE session_window SET state = 'CLOSED', updated_at = ? "
-                     + "WHERE recipient = ? AND last_inbound_at <= ? AND state <> 'CLOSED'")) {
-            Jdbc.bind(s, clock.instant(), recipient, refusedAt);
+                     + "WHERE business_number = ? AND recipient = ? AND last_inbound_at <= ? AND state <> 'CLOSED'")) {
+            Jdbc.bind(s, clock.instant(), number, recipient, refusedAt);
             return s.executeUpdate() > 0;
         }
     }

@@ -135,7 +135,7 @@ public final class DeliveryRecorder {
         boolean unknown = errorClass == ErrorClass.UNKNOWN_OUTCOME;
         // only temporary failures count against the retries, so only they need the stored count
         int retriesUsed = errorClass == ErrorClass.RETRY || unknown ? retriesUsed(n) : 0;
-        NextAttempt next = nextAttempt(errorClass, retriesUsed, n.to(), error, failure.retryAfter());
+        NextAttempt next = nextAttempt(errorClass, retriesUsed, n, error, failure.retryAfter());
         if (next == null) {
             return failed(n, route, error, " (gave up after " + (retriesUsed + 1) + " attempts"
                     + (unknown ? "; the outcome of the last one is unknown" : "") + ")");
@@ -163,7 +163,7 @@ public final class DeliveryRecorder {
      * the first back-off), the pair rate for the recipient's pacing, an account error for the end of the pause.
      * Returns null when the failure is final.
      */
-    private NextAttempt nextAttempt(ErrorClass errorClass, int retriesUsed, String recipient, ProviderError error,
+    private NextAttempt nextAttempt(ErrorClass errorClass, int retriesUsed, Notification n, ProviderError error,
             Duration retryAfter) throws SQLException {
         Instant now = clock.instant();
         return switch (errorClass) {
@@ -173,7 +173,7 @@ public final class DeliveryRecorder {
                     : new NextAttempt(now.plus(retry.unknownOutcomeWait()), true);
             case THROTTLED -> new NextAttempt(gate.throttled(retryAfter != null ? retryAfter : retry.backoff(1)),
                     false);
-            case PAIR_RATE -> new NextAttempt(gate.pairLimited(recipient), false);
+            case PAIR_RATE -> new NextAttempt(gate.pairLimited(n.sender(), n.to()), false);
             case ACCOUNT -> new NextAttempt(pauseSending(error), false);
             case REROUTE, PERMANENT -> null;
         };
@@ -214,7 +214,7 @@ public final class DeliveryRecorder {
      */
     public boolean failedStatus(StoredNotification stored, ProviderError error) throws SQLException {
         String id = stored.notification().id();
-        NextAttempt next = nextAttempt(ErrorClass.of(error), stored.retries(), stored.notification().to(), error, null);
+        NextAttempt next = nextAttempt(ErrorClass.of(error), stored.retries(), stored.notification(), error, null);
         if (next == null) {
             return false;
         }
@@ -228,12 +228,13 @@ public final class DeliveryRecorder {
     }
 
     /**
-     * The provider refused a session message because the window had closed (131047): our window record is corrected,
-     * and the caller dispatches the notification again (now a template, or HELD).
+     * The provider refused a session message because the window had closed (131047): our record of the window between
+     * the notification's business number and the recipient is corrected, and the caller dispatches the notification
+     * again (now a template, or HELD).
      */
     public void windowClosed(Notification n, Exception exception) throws SQLException {
         ProviderError error = errors.classify(exception).error();
-        windows.closeByProvider(n.to(), clock.instant());
+        windows.closeByProvider(n.sender(), n.to(), clock.instant());
         records.noteError(n.id(), error.code(), error.title(), error.details());
         LOG.info("Notification {}: provider says the window of {} is closed (131047); re-routing", n.id(),
                 PhoneMask.mask(n.to()));

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
+import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.store.SendingStateStore;
 import io.windowgate.store.SendingStateStore.Pause;
@@ -37,8 +38,9 @@ public final class SendGate {
     private final Clock clock;
     private final LongSupplier nanoTime;
     private final long maxWaitNanos;
-    private final double maxPerSecond;
-    private final TokenBucket global;
+    /** Each business number's rate (whatsapp.max-messages-per-second is the default's), by alias. */
+    private final Map<String, NumberRate> rates = new ConcurrentHashMap<>();
+    private final NumberRate defaultRate;
     private final long pairIntervalNanos;
     private final int pairBurst;
     private final Map<String, TokenBucket> pairs = new ConcurrentHashMap<>();
@@ -65,8 +67,8 @@ public final class SendGate {
         this.clock = clock;
         this.nanoTime = nanoTime;
         this.maxWaitNanos = maxWait.toNanos();
-        this.maxPerSecond = maxPerSecond;
-        this.global = new TokenBucket(Math.max(1, maxPerSecond), 1e9 / maxPerSecond, nanoTime.getAsLong());
+        this.defaultRate = new NumberRate(maxPerSecond, nanoTime.getAsLong());
+        rates.put(BusinessNumbers.DEFAULT, defaultRate);
         this.pairIntervalNanos = pairInterval.toNanos();
         this.pairBurst = pairBurst;
         this.throttledUntilNanos = nanoTime.getAsLong();
@@ -74,16 +76,31 @@ public final class SendGate {
     }
 
     /**
-     * {@code nodes} nodes send for the same number now (cluster.RateShare counts them): this node keeps its share of
-     * whatsapp.max-messages-per-second, so that together they stay under it.
+     * The throughput of another business number: its sends are counted apart from the default's (Meta's limit is per
+     * number), and shared between the nodes as the default's is.
      */
-    public void shareWith(int nodes) {
+    public void addNumber(String alias, double maxPerSecond) {
+        if (maxPerSecond <= 0) {
+            throw new IllegalArgumentException("the max-messages-per-second of number '" + alias + "' must be positive");
+        }
+        NumberRate rate = new NumberRate(maxPerSecond, nanoTime.getAsLong());
+        rate.bucket.setRate(maxPerSecond / sharedBy, nanoTime.getAsLong());
+        rates.put(alias, rate);
+    }
+
+    /**
+     * {@code nodes} nodes send for the same numbers now (cluster.RateShare counts them): this node keeps its share of
+     * each number's rate, so that together they stay under it.
+     */
+    public synchronized void shareWith(int nodes) {
         int n = Math.max(1, nodes);
         if (n != sharedBy) {
-            global.setRate(maxPerSecond / n, nanoTime.getAsLong());
+            long now = nanoTime.getAsLong();
+            rates.values().forEach(r -> r.bucket.setRate(r.maxPerSecond / n, now));
             sharedBy = n;
-            LOG.info("{} node(s) share whatsapp.max-messages-per-second={}: at most {} per second from this node", n,
-                    maxPerSecond, String.format(java.util.Locale.ROOT, "%.1f", maxPerSecond / n));
+            LOG.info("{} node(s) share whatsapp.max-messages-per-second={}: at most {} per second from this node{}", n,
+                    defaultRate.maxPerSecond, String.format(java.util.Locale.ROOT, "%.1f", defaultRate.maxPerSecond / n),
+                    rates.size() > 1 ? " (each business number its own share of its rate)" : "");
         }
     }
 
@@ -92,8 +109,16 @@ public final class SendGate {
         return sharedBy;
     }
 
-    /** Waits briefly for the global rate if needed; returns GO, or a deferral when the send must wait longer. */
+    /** As {@link #admit(String, String)}, for a send from the default number. */
     public Admission admit(String recipient) throws SQLException {
+        return admit(BusinessNumbers.DEFAULT, recipient);
+    }
+
+    /**
+     * Waits briefly for the business number's rate if needed; returns GO, or a deferral when the send must wait longer.
+     * Pacing is per (number, recipient): WhatsApp's pair rate limit counts each business number's messages apart.
+     */
+    public Admission admit(String number, String recipient) throws SQLException {
         Pause current = pause();
         if (current != null) {
             return new Admission(false, current.until(), "sending paused: " + current.reason());
@@ -103,16 +128,19 @@ public final class SendGate {
             return new Admission(false, instantIn(throttledUntilNanos - now),
                     "provider throughput limit (Retry-After)");
         }
-        TokenBucket pair = pairs.computeIfAbsent(recipient, r -> new TokenBucket(pairBurst, pairIntervalNanos, now));
+        TokenBucket pair = pairs.computeIfAbsent(pairKey(number, recipient),
+                r -> new TokenBucket(pairBurst, pairIntervalNanos, now));
         long pairWait = pair.tryTake(now);
         if (pairWait > 0) {
             return new Admission(false, instantIn(pairWait), "pacing for this recipient (one message per "
                     + Duration.ofNanos(pairIntervalNanos) + ", burst " + pairBurst + ")");
         }
-        long wait = global.reserve(now, maxWaitNanos);
+        long wait = rates.getOrDefault(number, defaultRate).bucket.reserve(now, maxWaitNanos);
         if (wait < 0) {
             pair.giveBack();
-            return new Admission(false, instantIn(-wait), "whatsapp.max-messages-per-second reached");
+            return new Admission(false, instantIn(-wait), BusinessNumbers.DEFAULT.equals(number)
+                    ? "whatsapp.max-messages-per-second reached"
+                    : "max-messages-per-second of business number " + number + " reached");
         }
         if (wait > 0) {
             LockSupport.parkNanos(wait);
@@ -136,10 +164,19 @@ public final class SendGate {
         return clock.instant().plus(retryAfter);
     }
 
-    /** The provider answered a pair rate error (131056): this recipient's tokens are used up. Returns its next slot. */
+    /** As {@link #pairLimited(String, String)}, for the default number. */
     public Instant pairLimited(String recipient) {
+        return pairLimited(BusinessNumbers.DEFAULT, recipient);
+    }
+
+    /**
+     * The provider answered a pair rate error (131056): the tokens of this (number, recipient) pair are used up. Returns
+     * its next slot.
+     */
+    public Instant pairLimited(String number, String recipient) {
         long now = nanoTime.getAsLong();
-        TokenBucket pair = pairs.computeIfAbsent(recipient, r -> new TokenBucket(pairBurst, pairIntervalNanos, now));
+        TokenBucket pair = pairs.computeIfAbsent(pairKey(number, recipient),
+                r -> new TokenBucket(pairBurst, pairIntervalNanos, now));
         pair.drain(now);
         LOG.info("Provider pair rate limit for {}: next message to them in {}", PhoneMask.mask(recipient),
                 Duration.ofNanos(pairIntervalNanos));
@@ -187,6 +224,21 @@ public final class SendGate {
             pauseLogged = true;
             LOG.error("SENDING PAUSED until {}: {}. Everything stays queued. Fix the cause, then resume with "
                     + "POST /api/sending/resume (or wait for the pause to end).", current.until(), current.reason());
+        }
+    }
+
+    private static String pairKey(String number, String recipient) {
+        return BusinessNumbers.DEFAULT.equals(number) ? recipient : number + "/" + recipient;
+    }
+
+    /** A number's configured rate and this node's bucket for it. */
+    private static final class NumberRate {
+        final double maxPerSecond;
+        final TokenBucket bucket;
+
+        NumberRate(double maxPerSecond, long now) {
+            this.maxPerSecond = maxPerSecond;
+            this.bucket = new TokenBucket(Math.max(1, maxPerSecond), 1e9 / maxPerSecond, now);
         }
     }
 

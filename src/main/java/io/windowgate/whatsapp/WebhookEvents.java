@@ -8,6 +8,7 @@ import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
@@ -15,6 +16,7 @@ import io.windowgate.store.NotificationStore;
 import io.windowgate.store.DeliveryRecords;
 import io.windowgate.store.DeliveryRecords.StatusOutcome;
 import io.windowgate.store.SessionWindowStore;
+import io.windowgate.store.SourceStore;
 import io.windowgate.store.StoredNotification;
 import io.windowgate.template.PolicyEvents;
 import io.windowgate.template.UsageLedger;
@@ -26,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * their HELD notifications back into the outbox), every status moves its notification forward. A failed status is
  * handled by its error class like a failed answer: 131047 re-routes, temporary errors, pacing and account errors send
  * again later, anything else is FAILED. Loops over every entry, change, message and status; other fields are ignored.
+ * Each change is applied to the business number its {@code metadata.phone_number_id} names: a message to number B
+ * opens B's window only. A change for a number not configured here changes nothing; it is recorded as a source
+ * rejection (source {@code webhook}) and logged.
  */
 public final class WebhookEvents {
 
@@ -38,10 +43,15 @@ public final class WebhookEvents {
     private final PolicyEvents policy;
     private final UsageLedger usage;
     private final Clock clock;
+    private final BusinessNumbers numbers;
+    private final SourceStore rejections;
     private final ObjectMapper json = new ObjectMapper();
 
     public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecords records,
-            DeliveryRecorder delivery, PolicyEvents policy, UsageLedger usage, Clock clock) {
+            DeliveryRecorder delivery, PolicyEvents policy, UsageLedger usage, Clock clock, BusinessNumbers numbers,
+            SourceStore rejections) {
+        this.numbers = numbers;
+        this.rejections = rejections;
         this.usage = usage;
         this.windows = windows;
         this.notifications = notifications;
@@ -83,6 +93,12 @@ public final class WebhookEvents {
         for (JsonNode entry : root.path("entry")) {
             for (JsonNode change : entry.path("changes")) {
                 JsonNode value = change.path("value");
+                String phoneNumberId = value.path("metadata").path("phone_number_id").asText("");
+                String number = numbers.aliasOfWebhook(phoneNumberId);
+                if (number == null) {
+                    unconfiguredNumber(phoneNumberId, change);
+                    continue;
+                }
                 switch (change.path("field").asText()) {
                     case "messages" -> { }
                     case "message_template_status_update" -> {
@@ -103,19 +119,38 @@ public final class WebhookEvents {
                 }
                 for (JsonNode message : value.path("messages")) {
                     messages++;
-                    released += inboundMessage(message);
+                    released += inboundMessage(number, message);
                 }
                 for (JsonNode status : value.path("statuses")) {
                     statuses++;
-                    released += statusUpdate(status) ? 1 : 0;
+                    released += statusUpdate(number, status) ? 1 : 0;
                 }
             }
         }
         return new Outcome(messages, statuses, released);
     }
 
-    /** Opens or refreshes the sender's window; returns how many HELD notifications that released. */
-    private int inboundMessage(JsonNode message) throws SQLException {
+    /**
+     * A change for a phone number id that is not one of ours (another app's number in the same business account, or
+     * one removed from the configuration): answered like any other, so that Meta does not retry it for days, and
+     * recorded, so that an operator who forgot to configure a number can see what was dropped.
+     */
+    private void unconfiguredNumber(String phoneNumberId, JsonNode change) throws SQLException {
+        JsonNode value = change.path("value");
+        String item = change.path("field").asText("?") + ": " + value.path("messages").size() + " messages, "
+                + value.path("statuses").size() + " statuses";
+        String reason = "phone_number_id " + phoneNumberId + " is not a configured business number (configured: "
+                + numbers.aliases() + "); nothing was changed";
+        LOG.warn("Webhook change for an unconfigured business number ignored: {} ({})", reason, item);
+        rejections.reject("webhook", "phone_number_id " + phoneNumberId, item, reason);
+    }
+
+    /**
+     * Opens or refreshes the customer's window on business number {@code number}; returns how many HELD notifications
+     * from that number it released. Consent and marketing opt-out (policy.inboundText) are the customer's choice, kept
+     * per customer whichever number they wrote to.
+     */
+    private int inboundMessage(String number, JsonNode message) throws SQLException {
         String from = message.path("from").asText("");
         long epochSeconds = message.path("timestamp").asLong(-1);
         if (!from.matches("\\d{6,15}") || epochSeconds <= 0) {
@@ -128,19 +163,19 @@ public final class WebhookEvents {
         // seconds, since one past Instant.MAX cannot even be made into an Instant
         Instant now = clock.instant();
         Instant at = epochSeconds > now.getEpochSecond() ? now : Instant.ofEpochSecond(epochSeconds);
-        boolean moved = windows.recordInbound(recipient, at, message.path("id").asText(null));
+        boolean moved = windows.recordInbound(number, recipient, at, message.path("id").asText(null));
         if ("text".equals(message.path("type").asText())) {
             policy.inboundText(recipient, message.path("text").path("body").asText(null), at);
         }
-        int released = moved ? notifications.releaseHeld(recipient) : 0;
-        LOG.info("Inbound message from {} at {}: window {}{}", PhoneMask.mask(recipient), at,
+        int released = moved ? notifications.releaseHeld(number, recipient) : 0;
+        LOG.info("Inbound message from {} to number {} at {}: window {}{}", PhoneMask.mask(recipient), number, at,
                 moved ? "opened or refreshed" : "unchanged (older or repeated message)",
                 released > 0 ? "; " + released + " held notifications released" : "");
         return released;
     }
 
     /** Applies one status; returns true when it put the notification back into the outbox. */
-    private boolean statusUpdate(JsonNode status) throws SQLException {
+    private boolean statusUpdate(String number, JsonNode status) throws SQLException {
         String wamid = status.path("id").asText(null);
         String callbackId = status.path("biz_opaque_callback_data").asText(null);
         Status target = switch (status.path("status").asText("").toLowerCase(Locale.ROOT)) {
@@ -171,7 +206,7 @@ public final class WebhookEvents {
         }
         if (target == Status.FAILED && error != null && ErrorClass.of(error) != ErrorClass.PERMANENT) {
             if (error.windowClosed()) {
-                return windowClosed(status, wamid, callbackId, error);
+                return windowClosed(number, status, wamid, callbackId, error);
             }
             StoredNotification stored = notifications.findForStatus(wamid, callbackId);
             if (stored != null && delivery.failedStatus(stored, error)) {
@@ -189,7 +224,7 @@ public final class WebhookEvents {
     }
 
     /** 131047 on a session message: the window record is corrected and the notification is dispatched again. */
-    private boolean windowClosed(JsonNode status, String wamid, String callbackId, ProviderError error)
+    private boolean windowClosed(String number, JsonNode status, String wamid, String callbackId, ProviderError error)
             throws SQLException {
         StatusOutcome outcome = records.applyStatus(wamid, callbackId, Status.FAILED, error.code(),
                 error.title(), error.details(), true);
@@ -198,7 +233,7 @@ public final class WebhookEvents {
         }
         String recipientDigits = status.path("recipient_id").asText("");
         if (recipientDigits.matches("\\d{6,15}")) {
-            windows.closeByProvider("+" + recipientDigits, clock.instant());
+            windows.closeByProvider(number, "+" + recipientDigits, clock.instant());
         }
         LOG.info("Notification {}: provider refused the session message, window closed (131047); re-routing",
                 callbackId);

@@ -24,6 +24,7 @@ class SandboxProviderRouteTest extends RouteTestSupport {
     Properties extraProperties() {
         Properties p = new Properties();
         p.setProperty("whatsapp.access-token", "");
+        p.setProperty("whatsapp.numbers.brand-b.id", "2222");
         return p;
     }
 
@@ -55,6 +56,28 @@ class SandboxProviderRouteTest extends RouteTestSupport {
         assertThat(accepted).hasSize(3);
         assertThat(accepted).extracting(m -> m.path("biz_opaque_callback_data").asText())
                 .containsExactlyInAnyOrder("open", "closed-tpl", "closed-text");
+    }
+
+    @Test
+    void theSandboxPlaysEveryBusinessNumberWithAWindowPerNumber() throws Exception {
+        assertThat(customerWrites("+14155550110", "hi B", "brand-b").statusCode()).isEqualTo(202);
+        await().atMost(WAIT).until(() -> windows().lastInboundAt("brand-b", "+14155550110") != null);
+        assertThat(windows().lastInboundAt("+14155550110")).as("the default number's window").isNull();
+
+        drop("numbers.csv", "id,to,text,from\nsb-b,+14155550110,hello from B,brand-b\n"
+                + "sb-default,+14155550110,hello from the default,\n");
+
+        await().atMost(WAIT).until(() -> statusOf("sb-b") == Status.DELIVERED && statusOf("sb-default") == Status.HELD);
+        assertThat(stored("sb-b").route()).isEqualTo("session");
+        JsonNode accepted = json.readTree(get("/sandbox/messages").body());
+        assertThat(accepted).singleElement()
+                .satisfies(m -> assertThat(m.path("biz_opaque_callback_data").asText()).isEqualTo("sb-b"));
+        assertThat(customerWrites("+14155550110", "hi", "brand-x").statusCode()).isEqualTo(400);
+    }
+
+    private HttpResponse<String> customerWrites(String phone, String text, String number) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base() + "/sandbox/customers/" + phone + "/messages?number="
+                + number)).POST(HttpRequest.BodyPublishers.ofString(text)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

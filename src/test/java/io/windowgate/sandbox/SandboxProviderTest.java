@@ -14,6 +14,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.Category;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.TemplateRef;
@@ -69,6 +70,26 @@ class SandboxProviderTest {
         assertThat(error.path("error_data").path("messaging_product").asText()).isEqualTo("whatsapp");
         assertThat(error.path("error_data").path("details").asText()).contains("more than 24 hours");
         assertThat(error.has("fbtrace_id")).isTrue();
+    }
+
+    @Test
+    void eachBusinessNumberHasItsOwnWindowsAndItsIdInTheWebhooks() throws Exception {
+        BusinessNumbers numbers = BusinessNumbers.of(new BusinessNumbers.BusinessNumber("default", "", 80, "u", "u"),
+                Map.of("whatsapp.numbers.brand-b.id", "2222"), id -> id);
+        SandboxProvider two = new SandboxProvider(clock, SECRET, numbers);
+        byte[] text = payloads.sessionMessage(new Notification("n-b", TO, "Hi", null, Category.UTILITY, null, "crm"))
+                .getBytes(StandardCharsets.UTF_8);
+
+        byte[] inbound = two.customerWrites("brand-b", TO, "hello B");
+        assertThat(tree(inbound).at("/entry/0/changes/0/value/metadata/phone_number_id").asText()).isEqualTo("2222");
+
+        assertRefusedWith131047(two.send(SandboxProvider.DEFAULT_PHONE_NUMBER_ID, text));
+        SandboxProvider.Answer fromB = two.send("2222", text);
+        assertThat(fromB.httpStatus()).isEqualTo(200);
+        assertThat(tree(fromB.statusWebhook()).at("/entry/0/changes/0/value/metadata/phone_number_id").asText())
+                .isEqualTo("2222");
+        assertThat(two.send("9999", text).httpStatus()).as("a number the sandbox does not play").isEqualTo(400);
+        assertThatThrownBy(() -> two.customerWrites("brand-x", TO, "hi")).hasMessageContaining("default, brand-b");
     }
 
     @Test

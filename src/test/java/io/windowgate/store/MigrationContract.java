@@ -18,16 +18,16 @@ import org.junit.jupiter.api.Test;
 abstract class MigrationContract extends StoreTestSupport {
 
     /** The newest migration in src/main/resources/db/migration; raise it with every new migration. */
-    private static final int LATEST_VERSION_HSQLDB = 13;
+    private static final int LATEST_VERSION_HSQLDB = 15;
     /** V11 (CACHED tables) and V13 (an index PostgreSQL has in partial form since V10) exist for HSQLDB only. */
-    private static final int LATEST_VERSION_POSTGRESQL = 12;
+    private static final int LATEST_VERSION_POSTGRESQL = 15;
 
     private int latestVersion() {
         return database.vendor() == TestDatabase.Vendor.HSQLDB ? LATEST_VERSION_HSQLDB : LATEST_VERSION_POSTGRESQL;
     }
 
     private int migrationCount() {
-        return database.vendor() == TestDatabase.Vendor.HSQLDB ? LATEST_VERSION_HSQLDB : LATEST_VERSION_POSTGRESQL - 1;
+        return database.vendor() == TestDatabase.Vendor.HSQLDB ? LATEST_VERSION_HSQLDB : LATEST_VERSION_POSTGRESQL - 2;
     }
 
     @Override
@@ -89,6 +89,52 @@ abstract class MigrationContract extends StoreTestSupport {
         assertThat(windows.expireStale(T0.minus(Duration.ofHours(24)))).as("only the one still open").isEqualTo(1);
         assertThat(windowState("+14155550004")).isEqualTo("EXPIRED");
         assertThat(windowState("+14155550005")).isEqualTo("OPEN");
+    }
+
+    @Test
+    void windowsAndNotificationsStoredBeforeV14BelongToTheDefaultNumberAndNothingIsLost() throws Exception {
+        // V14 adds the business number, V15 makes the pair the window's key
+        // the last version before V14 (V13 exists for HSQLDB only)
+        database.migrate(database.vendor() == TestDatabase.Vendor.HSQLDB ? "13" : "12");
+        insertWindow(ALICE, T0.minusSeconds(60), "OPEN");
+        insertWindow(BOB, T0.minus(Duration.ofHours(30)), "OPEN");
+        insertWindow("+14155550003", T0.minusSeconds(10), "CLOSED");
+        insertHeldNotification("held-before-v14", ALICE);
+        insertHeldNotification("other-before-v14", BOB);
+
+        database.migrate();
+
+        assertThat(countRows("session_window")).isEqualTo(3);
+        assertThat(countRows("notification")).isEqualTo(2);
+        assertThat(windows.lastInboundAt("default", ALICE)).isEqualTo(T0.minusSeconds(60));
+        assertThat(windows.lastInboundAt("brand-b", ALICE)).as("no other number has a window").isNull();
+        assertThat(windowState("default", BOB)).isEqualTo("OPEN");
+        assertThat(windowState("default", "+14155550003")).isEqualTo("CLOSED");
+        assertThat(windows.expireStale(T0.minus(Duration.ofHours(24)))).as("the sweep still finds them").isEqualTo(1);
+        assertThat(windowState("default", BOB)).isEqualTo("EXPIRED");
+        assertThat(notifications.find("held-before-v14").notification().sender()).isEqualTo("default");
+        assertThat(notifications.releaseHeld("brand-b", ALICE)).isZero();
+        assertThat(notifications.releaseHeld("default", ALICE)).isEqualTo(1);
+        // the new primary key is the pair: the same customer can have a window on another number
+        assertThat(windows.recordInbound("brand-b", ALICE, T0, "wamid.to-b")).isTrue();
+        assertThat(countRows("session_window")).isEqualTo(4);
+        assertThat(windows.lastInboundAt("default", ALICE)).isEqualTo(T0.minusSeconds(60));
+    }
+
+    /** A HELD notification as the schema before V14 stores it (without a sender). */
+    private void insertHeldNotification(String id, String recipient) throws SQLException {
+        try (Connection c = database.dataSource().getConnection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO notification (id, recipient, body_text, source, "
+                     + "status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            s.setString(1, id);
+            s.setString(2, recipient);
+            s.setString(3, "Your order has shipped.");
+            s.setString(4, "crm");
+            s.setString(5, "HELD");
+            s.setObject(6, T0.atOffset(ZoneOffset.UTC));
+            s.setObject(7, T0.atOffset(ZoneOffset.UTC));
+            s.executeUpdate();
+        }
     }
 
     private void insertWindow(String recipient, Instant lastInboundAt, String state) throws SQLException {

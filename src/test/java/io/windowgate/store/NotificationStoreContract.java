@@ -330,6 +330,22 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void theSenderIsStoredAndOnlyItsWindowReleasesItsHeldNotifications() throws Exception {
+        notifications.insert(new Notification("from-b", ALICE, "Hi from B", null, Category.UTILITY, null, "crm",
+                "brand-b"), Status.HELD);
+        notifications.insert(sessionText("from-default", ALICE), Status.HELD);
+
+        assertThat(notifications.find("from-b").notification().sender()).isEqualTo("brand-b");
+        assertThat(notifications.find("from-default").notification().sender()).isEqualTo("default");
+
+        assertThat(notifications.releaseHeld("brand-b", ALICE)).isEqualTo(1);
+        assertThat(notifications.find("from-b").status()).isEqualTo(Status.QUEUED);
+        assertThat(notifications.find("from-default").status()).as("held for the default's window").isEqualTo(Status.HELD);
+        assertThat(claims.claimDue("node-a", clock.instant().plusSeconds(60), 10).get(0).stored().notification()
+                .sender()).as("the outbox reads the sender too").isEqualTo("brand-b");
+    }
+
+    @Test
     void releaseDueQueuesScheduledNotificationsWhoseTimeHasComeEarliestFirst() throws Exception {
         notifications.insert(scheduled("later", T0.plusSeconds(60)), Status.SCHEDULED);
         notifications.insert(scheduled("due-second", T0.minusSeconds(10)), Status.SCHEDULED);

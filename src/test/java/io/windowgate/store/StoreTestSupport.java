@@ -78,6 +78,19 @@ abstract class StoreTestSupport {
         }
     }
 
+    /** The state of the window between a business number (alias) and a recipient, null when there is none. */
+    protected String windowState(String number, String recipient) throws SQLException {
+        try (Connection c = database.dataSource().getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT state FROM session_window_status "
+                     + "WHERE business_number = ? AND recipient = ?")) {
+            s.setString(1, number);
+            s.setString(2, recipient);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     protected long countRows(String table) throws SQLException {
         try (Connection c = database.dataSource().getConnection();
              PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM " + table);

@@ -66,6 +66,30 @@ class SendGateTest {
     }
 
     @Test
+    void eachBusinessNumberHasItsOwnRateAndItsOwnPacingPerRecipient() throws Exception {
+        SendGate gate = gate(2, Duration.ofSeconds(6), 1, Duration.ZERO);
+        gate.addNumber("brand-b", 3);
+
+        assertThat(gate.admit(ALICE).go()).isTrue();
+        assertThat(gate.admit(ALICE).go()).as("the default's pacing for Alice").isFalse();
+        assertThat(gate.admit("brand-b", ALICE).go()).as("B paces Alice apart").isTrue();
+        assertThat(gate.admit(BOB).go()).isTrue();
+        Admission defaultFull = gate.admit("+14155550109");
+        assertThat(defaultFull.go()).as("the default's 2 per second are used").isFalse();
+        assertThat(defaultFull.reason()).contains("whatsapp.max-messages-per-second");
+        assertThat(gate.admit("brand-b", BOB).go()).as("B's rate is its own").isTrue();
+        assertThat(gate.admit("brand-b", "+14155550109").go()).isTrue();
+        Admission bFull = gate.admit("brand-b", "+14155550108");
+        assertThat(bFull.go()).isFalse();
+        assertThat(bFull.reason()).contains("business number brand-b");
+
+        gate.shareWith(3);
+        advance(Duration.ofSeconds(1));
+        assertThat(gate.admit("brand-b", "+14155550107").go()).as("B: 1 per second per node of 3").isTrue();
+        assertThat(gate.admit("brand-b", "+14155550106").go()).isFalse();
+    }
+
+    @Test
     void theGlobalRateDefersWhatWouldWaitTooLong() throws Exception {
         SendGate gate = gate(5, Duration.ofSeconds(6), 1000, Duration.ZERO);
         for (int i = 0; i < 5; i++) {
