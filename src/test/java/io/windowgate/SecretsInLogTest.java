@@ -153,6 +153,8 @@ class SecretsInLogTest {
                 .isEqualTo(401);
         assertThat(get(base + "/api/sending", adminToken).statusCode()).isEqualTo(200);
         assertThat(get(base + "/api/sending", adminToken + "-wrong").statusCode()).isEqualTo(401);
+        assertThat(get(base + "/api/files", canaries.get("api.read-token")).statusCode()).isEqualTo(200);
+        assertThat(get(base + "/api/files", canaries.get("api.read-token") + "-wrong").statusCode()).isEqualTo(401);
 
         byte[] webhook = ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba\",\"changes\":[{"
                 + "\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"statuses\":[{\"id\":"
