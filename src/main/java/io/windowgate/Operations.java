@@ -5,6 +5,7 @@ import java.time.Clock;
 import io.windowgate.http.ApiAuthentication;
 import io.windowgate.http.ApiTokens;
 import io.windowgate.http.HttpEntrances;
+import io.windowgate.ops.AnswerMask;
 import io.windowgate.ops.DatabaseHealthCheck;
 import io.windowgate.ops.ExpirySweep;
 import io.windowgate.ops.FileProgressView;
@@ -36,6 +37,7 @@ final class Operations {
         HttpEntrances.install(context, settings.getInt("camel.server.port"), new ApiAuthentication(new ApiTokens(
                 settings.get("admin.api-token"), settings.get("crm.api-token"), settings.get("api.read-token"))));
         registry.bind("statusView", statusView);
+        registry.bind("answerMask", new AnswerMask());
         registry.bind("fileProgressView", new FileProgressView(stores.dropFiles, clock));
         registry.bind("policyApi", new PolicyApi(stores.templates, sending.templateLoader, stores.consents,
                 sources.validator, clock));

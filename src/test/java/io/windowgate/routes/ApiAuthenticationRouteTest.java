@@ -127,6 +127,18 @@ class ApiAuthenticationRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void onlyTheAdminSeesPhoneNumbersInFull() throws Exception {
+        assertThat(call("POST", "/api/notifications", "Bearer " + CRM).statusCode()).isEqualTo(202);
+        assertThat(json.readTree(call("GET", "/api/notifications/auth-1", "Bearer " + ADMIN_TOKEN).body()).path("to")
+                .asText()).isEqualTo("+14155550100");
+        for (String token : new String[] {CRM, READ}) {
+            String answer = call("GET", "/api/notifications/auth-1", "Bearer " + token).body();
+            assertThat(json.readTree(answer).path("to").asText()).as(token).isEqualTo("+14*******00");
+            assertThat(answer).as(token).doesNotContain("4155550100");
+        }
+    }
+
+    @Test
     void aTenKilobyteAuthorizationHeaderIsRefusedPlainly() throws Exception {
         // java.net.http refuses to send a header this long, so it is written by hand
         String head = "GET /api/sending HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + "a".repeat(10 * 1024)
