@@ -114,9 +114,12 @@ json_field() { # json_field NAME: the string value of "NAME" in BODY (first occu
     printf '%s' "$v"
 }
 
+# every /api/* call needs a token; sandbox mode accepts the demo token "sandbox" for every scope
+AUTH=(-H 'Authorization: Bearer sandbox')
+
 # notification_is ID STATUS_REGEX [ROUTE]: the status API shows ID with a matching status (and route)
 notification_is() {
-    http GET "$BASE/api/notifications/$1"
+    http GET "$BASE/api/notifications/$1" "${AUTH[@]}"
     STATUS=""; ROUTE=""
     [[ $CODE == 200 ]] || return 1
     STATUS=$(json_field status); ROUTE=$(json_field route)
@@ -170,7 +173,7 @@ fi
 if grep -q 'Failed to start Vert.x HttpServer' "$LOG"; then
     die "startup: an HTTP server did not start: $(grep -m 1 'Failed to start Vert.x HttpServer' "$LOG" | sed 's/.* - //')"
 fi
-http GET "$BASE/api/notifications/smoke-probe-unknown-id"
+http GET "$BASE/api/notifications/smoke-probe-unknown-id" "${AUTH[@]}"
 if [[ $CODE == 404 ]]; then
     pass "started: the business port $HTTP_PORT answers (status API: HTTP 404 for an unknown id)"
 else
@@ -215,7 +218,7 @@ if eventually "$STEP_TIMEOUT" test -f "$DONE/orders.csv"; then
     pass "(c) orders.csv moved to data/inbox/.done/"
 else fail "(c) orders.csv was not moved to data/inbox/.done/"; fi
 
-http GET "$BASE/api/notifications/demo-005"
+http GET "$BASE/api/notifications/demo-005" "${AUTH[@]}"
 if [[ $CODE == 404 ]]; then
     pass "(c) demo-005 is unknown to the status API (HTTP 404)"
 else fail "(c) GET /api/notifications/demo-005 answered HTTP $CODE, expected 404: $BODY"; fi
@@ -285,10 +288,14 @@ if [[ $CODE == 401 ]]; then
 else fail "(g) CRM push with a wrong token answered HTTP $CODE, expected 401"; fi
 
 # ------------------------------------------------------------------------------------------------- (h) files
-http GET "$BASE/api/files/orders.csv"
+http GET "$BASE/api/files/orders.csv" "${AUTH[@]}"
 if [[ $CODE == 200 && $(json_field status) == DONE ]] && printf '%s' "$BODY" | grep -q '"rejected" *: *1'; then
     pass "(h) GET /api/files/orders.csv -> DONE with 1 rejected row"
 else fail "(h) GET /api/files/orders.csv answered HTTP $CODE: $BODY"; fi
+http GET "$BASE/api/files/orders.csv"
+if [[ $CODE == 401 ]]; then
+    pass "(h) the files API without a token -> HTTP 401"
+else fail "(h) GET /api/files/orders.csv without a token answered HTTP $CODE, expected 401"; fi
 
 # ------------------------------------------------------------------------------------------ (i) operations API
 http GET "$BASE/api/sending" -H 'Authorization: Bearer sandbox'

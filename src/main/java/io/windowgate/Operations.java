@@ -2,7 +2,10 @@ package io.windowgate;
 
 import java.time.Clock;
 
+import io.windowgate.http.ApiAuthentication;
+import io.windowgate.http.ApiTokens;
 import io.windowgate.http.HttpEntrances;
+import io.windowgate.ops.AnswerMask;
 import io.windowgate.ops.DatabaseHealthCheck;
 import io.windowgate.ops.ExpirySweep;
 import io.windowgate.ops.FileProgressView;
@@ -32,12 +35,14 @@ final class Operations {
         registry.bind("databaseHealthCheck", new DatabaseHealthCheck(stores.dataSource));
         registry.bind("sendingHealthCheck", new SendingHealthCheck(sending.gate));
         registry.bind("responseHeaderFilter", new ResponseHeaderFilter());
-        HttpEntrances.install(context, settings.getInt("camel.server.port"));
+        HttpEntrances.install(context, settings.getInt("camel.server.port"), new ApiAuthentication(new ApiTokens(
+                settings.get("admin.api-token"), settings.get("crm.api-token"), settings.get("api.read-token"))));
         registry.bind("statusView", statusView);
+        registry.bind("answerMask", new AnswerMask());
         registry.bind("fileProgressView", new FileProgressView(stores.dropFiles, clock));
         registry.bind("policyApi", new PolicyApi(stores.templates, sending.templateLoader, stores.consents,
                 sources.validator, clock));
-        registry.bind("operationsApi", new OperationsApi(settings.get("admin.api-token"), stores.notifications,
+        registry.bind("operationsApi", new OperationsApi(stores.notifications,
                 statusView, sending.gate, clock));
         registry.bind("expirySweep", new ExpirySweep(stores.windows, stores.notifications, sending.windowPolicy,
                 settings.getDuration("hold.max-age"), clock));

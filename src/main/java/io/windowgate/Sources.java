@@ -46,7 +46,7 @@ final class Sources {
         registry.bind("notificationIntake", intake);
         registry.bind("csvDropReader", new CsvDropReader(settings.get("drop.dir"), stores.dropFiles, clock,
                 settings.getDuration("drop.progress-interval")));
-        registry.bind("crmPushApi", new CrmPushApi(settings.get("crm.api-token"), settings.getInt("crm.max-batch"),
+        registry.bind("crmPushApi", new CrmPushApi(settings.getInt("crm.max-batch"),
                 settings.getLong("crm.max-body-bytes"), notificationJson, intake));
         registry.bind("crmPoller", new CrmPoller(settings.get("crm.poll.url"), settings.get("crm.poll.cursor-param"),
                 settings.get("crm.poll.auth-header"), settings.get("crm.poll.auth-value"),

@@ -153,6 +153,8 @@ class SecretsInLogTest {
                 .isEqualTo(401);
         assertThat(get(base + "/api/sending", adminToken).statusCode()).isEqualTo(200);
         assertThat(get(base + "/api/sending", adminToken + "-wrong").statusCode()).isEqualTo(401);
+        assertThat(get(base + "/api/files", canaries.get("api.read-token")).statusCode()).isEqualTo(200);
+        assertThat(get(base + "/api/files", canaries.get("api.read-token") + "-wrong").statusCode()).isEqualTo(401);
 
         // the provider call carries the access token: wait until it was made (generously: the first answers of a
         // cold WireMock on a busy machine have taken many seconds), before the status webhook below, which names the

@@ -14,10 +14,9 @@ import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationJson;
 import io.windowgate.notification.NotificationJson.MalformedJsonException;
 import io.windowgate.notification.NotificationRequest;
-import io.windowgate.ops.BearerToken;
 
 /**
- * {@code POST /api/notifications}: checks the bearer token in constant time, reads one
+ * {@code POST /api/notifications} (its bearer token checked by {@link io.windowgate.http.ApiAuthentication}): reads one
  * notification or an array, stores each through {@link NotificationIntake} and reports every item's outcome. Every
  * accepted notification is committed before the answer is built, so a 202 means it is stored.
  */
@@ -37,7 +36,6 @@ public final class CrmPushApi {
     public record Outcome(String answer) {
     }
 
-    private final BearerToken token;
     private final int maxBatch;
     private final long maxBodyBytes;
     private final NotificationJson json;
@@ -48,28 +46,11 @@ public final class CrmPushApi {
      */
     private final ObjectMapper mapper = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
-    public CrmPushApi(String token, int maxBatch, long maxBodyBytes, NotificationJson json, NotificationIntake intake) {
-        this.token = new BearerToken(token);
+    public CrmPushApi(int maxBatch, long maxBodyBytes, NotificationJson json, NotificationIntake intake) {
         this.maxBatch = maxBatch;
         this.maxBodyBytes = maxBodyBytes;
         this.json = json;
         this.intake = intake;
-    }
-
-    /** Whether push is configured at all: without {@code crm.api-token} every request is refused. */
-    public boolean isEnabled() {
-        return token.isEnabled();
-    }
-
-    /** Whether the Authorization header carries the configured bearer token (compared in constant time). */
-    public boolean isAuthorized(String authorization) {
-        return token.isAuthorized(authorization);
-    }
-
-    /** The 401 answer; it says nothing about the token itself. */
-    public String unauthorized() {
-        return error(isEnabled() ? "missing or wrong bearer token: send 'Authorization: Bearer <crm.api-token>'"
-                : "CRM push is disabled on this server: set crm.api-token (environment CRM_API_TOKEN) to enable it");
     }
 
     /** Whether a declared or received body length exceeds {@code crm.max-body-bytes}. */

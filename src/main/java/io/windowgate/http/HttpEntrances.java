@@ -10,14 +10,17 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
 /**
  * What the business HTTP server answers before a route sees the request, in the APIs' JSON error shape
- * ({"error": "..."}) instead of Vert.x's bare text: a JSON entrance refuses a body not declared as UTF-8 JSON (415),
- * and a body above {@code camel.server.max-body-size}, which Vert.x refuses unread, gets a 413 naming that limit.
- * Checking the media type here, ahead of the routes, lets every JSON entrance apply one rule and refuses a wrong body
- * before it is read.
+ * ({"error": "..."}) instead of Vert.x's bare text: a path with dot segments or encoded slashes is refused (400), every
+ * {@code /api/*} request is authenticated ({@link ApiAuthentication}: 401, 403), a JSON entrance refuses a body not
+ * declared as UTF-8 JSON (415), and a body above {@code camel.server.max-body-size}, which Vert.x refuses unread, gets
+ * a 413 naming that limit. Checking here, ahead of the routes, applies one rule to every route and refuses a request
+ * before its body is read. Every answer carries {@code Cache-Control: no-store} and
+ * {@code X-Content-Type-Options: nosniff}, and a route's failure answers 500 without its stack trace.
  */
 public final class HttpEntrances {
 
@@ -30,8 +33,17 @@ public final class HttpEntrances {
     private HttpEntrances() {
     }
 
+    static final String ODD_PATH = "the path may not hold '.' or '..' segments, backslashes or encoded slashes or dots";
+
     /** Installs the checks on the business server (on {@code port}) as soon as its router exists. */
-    public static void install(CamelContext context, int port) throws Exception {
+    public static void install(CamelContext context, int port, ApiAuthentication authentication) throws Exception {
+        // platform-http answers a failed exchange with the exception's stack trace unless told not to
+        context.getCamelContextExtension().registerEndpointCallback((uri, endpoint) -> {
+            if (endpoint instanceof PlatformHttpEndpoint http) {
+                http.setMuteException(true);
+            }
+            return endpoint;
+        });
         context.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarting(CamelContext starting, boolean alreadyStarted) {
@@ -44,13 +56,25 @@ public final class HttpEntrances {
                         VertxPlatformHttpRouter.getRouterNameFromPort(port));
                 // none when camel.server.enabled is false: then there is nothing to guard
                 if (router != null) {
-                    installOn(router, router.getServer().getMaxBodySize());
+                    installOn(router, router.getServer().getMaxBodySize(), authentication);
                 }
             }
         });
     }
 
-    static void installOn(Router router, Long maxBodySize) {
+    static void installOn(Router router, Long maxBodySize, ApiAuthentication authentication) {
+        router.route().order(-5).handler(request -> {
+            request.addHeadersEndHandler(ended -> request.response().headers().set("Cache-Control", "no-store")
+                    .set("X-Content-Type-Options", "nosniff"));
+            if (isOddPath(request.request().path())) {
+                answer(request, 400, ODD_PATH);
+            } else {
+                request.next();
+            }
+        });
+        // "/api/*" matches the path the router matches the routes against (normalised), so no route under /api is
+        // reached around it
+        router.route("/api/*").order(-4).handler(authentication::handle);
         Handler<RoutingContext> jsonOnly = request -> {
             String refusal = JsonMediaType.refusal(request.request().getHeader("Content-Type"));
             if (refusal == null) {
@@ -74,12 +98,32 @@ public final class HttpEntrances {
         });
     }
 
+    /**
+     * Whether a raw request path could name another path than it seems to: dot segments (which the router resolves,
+     * so {@code /api/notifications/../sending} is {@code /api/sending}), backslashes, encoded slashes or dots.
+     */
+    static boolean isOddPath(String path) {
+        if (path == null) {
+            return false;
+        }
+        String lower = path.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") || lower.contains("\\")) {
+            return true;
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String tooLarge(Long maxBodySize) {
         return "the body is larger than camel.server.max-body-size (" + maxBodySize + " bytes), the largest request "
                 + "this server reads: split it into several smaller requests (fewer notifications per request)";
     }
 
-    private static void answer(RoutingContext request, int status, String message) {
+    static void answer(RoutingContext request, int status, String message) {
         String body;
         try {
             body = MAPPER.writeValueAsString(Map.of("error", message));

@@ -20,10 +20,10 @@ import io.windowgate.store.StoredNotification;
 import io.windowgate.whatsapp.SendGate;
 
 /**
- * The operator's API (routes/notification-list-api.camel.yaml, routes/sending-state-api.camel.yaml, the token check in
- * routes/operations-api-auth.camel.yaml), behind {@code Authorization: Bearer <admin.api-token>}: list notifications by
- * status (the dead letters are {@code status=FAILED}), send failed ones again, see and end a sending pause. Answers are
- * JSON maps; a request a person must change throws {@link BadRequestException} (400).
+ * The operator's API (routes/notification-list-api.camel.yaml, routes/sending-state-api.camel.yaml), behind
+ * {@code Authorization: Bearer <admin.api-token>} (checked by {@link io.windowgate.http.ApiAuthentication}): list
+ * notifications by status (the dead letters are {@code status=FAILED}), send failed ones again, see and end a sending
+ * pause. Answers are JSON maps; a request a person must change throws {@link BadRequestException} (400).
  */
 public final class OperationsApi {
 
@@ -37,30 +37,17 @@ public final class OperationsApi {
         }
     }
 
-    private final BearerToken token;
     private final NotificationStore store;
     private final StatusView views;
     private final SendGate gate;
     private final Clock clock;
     private final ObjectMapper mapper = new ObjectMapper();
 
-    public OperationsApi(String token, NotificationStore store, StatusView views, SendGate gate, Clock clock) {
-        this.token = new BearerToken(token);
+    public OperationsApi(NotificationStore store, StatusView views, SendGate gate, Clock clock) {
         this.store = store;
         this.views = views;
         this.gate = gate;
         this.clock = clock;
-    }
-
-    public boolean isAuthorized(String authorization) {
-        return token.isAuthorized(authorization);
-    }
-
-    /** The 401 answer. */
-    public Map<String, Object> unauthorized() {
-        return Map.of("error", token.isEnabled()
-                ? "missing or wrong bearer token: send 'Authorization: Bearer <admin.api-token>'"
-                : "the operations API is disabled on this server: set admin.api-token (environment ADMIN_API_TOKEN)");
     }
 
     /**

@@ -25,6 +25,8 @@ class SandboxProviderRouteTest extends RouteTestSupport {
         Properties p = new Properties();
         p.setProperty("whatsapp.access-token", "");
         p.setProperty("whatsapp.numbers.brand-b.id", "2222");
+        // no API token configured: sandbox mode's demo token stands in for every scope
+        p.setProperty("admin.api-token", "");
         return p;
     }
 
@@ -52,7 +54,7 @@ class SandboxProviderRouteTest extends RouteTestSupport {
         await().atMost(WAIT).until(() -> statusOf("closed-text") == Status.DELIVERED);
         assertThat(stored("closed-text").route()).isEqualTo("session");
 
-        JsonNode accepted = json.readTree(get("/sandbox/messages").body());
+        JsonNode accepted = json.readTree(get("/sandbox/messages", null).body());
         assertThat(accepted).hasSize(3);
         assertThat(accepted).extracting(m -> m.path("biz_opaque_callback_data").asText())
                 .containsExactlyInAnyOrder("open", "closed-tpl", "closed-text");
@@ -89,7 +91,20 @@ class SandboxProviderRouteTest extends RouteTestSupport {
 
         await().atMost(WAIT).until(() -> statusOf("refused") == Status.HELD);
         assertThat(stored("refused").errorCode()).isEqualTo(131047);
-        assertThat(json.readTree(get("/sandbox/messages").body())).isEmpty();
+        assertThat(json.readTree(get("/sandbox/messages", null).body())).isEmpty();
+    }
+
+    @Test
+    void theDemoTokenOpensEveryApiAndTheSandboxNeedsNone() throws Exception {
+        assertThat(postJson("/api/notifications", "sandbox", "{\"id\": \"demo\", \"to\": \"+14155550100\", "
+                + "\"text\": \"hi\"}").statusCode()).isEqualTo(202);
+        for (String path : new String[] {"/api/notifications/demo", "/api/notifications?status=FAILED", "/api/files",
+                "/api/rejections", "/api/usage", "/api/templates", "/api/sending"}) {
+            assertThat(get(path, "sandbox").statusCode()).as(path).isEqualTo(200);
+            assertThat(get(path, null).statusCode()).as(path).isEqualTo(401);
+        }
+        assertThat(get("/sandbox/messages", null).statusCode()).isEqualTo(200);
+        assertThat(customerWrites("+14155550106", "hi").statusCode()).isEqualTo(202);
     }
 
     @Test
