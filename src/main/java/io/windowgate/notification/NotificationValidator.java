@@ -34,6 +34,8 @@ public final class NotificationValidator {
      * refused here with a reason, where the insert would fail and the source would be told to try again forever.
      */
     static final int MAX_STORED_PARAMS = 16_000;
+    /** The header, button and typed parameters, stored as JSON in notification.template_parts, VARCHAR(8000). */
+    static final int MAX_STORED_PARTS = 8_000;
     /** Writes the parameters as the store does (a plain ObjectMapper), to measure their stored length. */
     private static final ObjectMapper PARAMS_JSON = new ObjectMapper();
     /**
@@ -387,6 +389,20 @@ public final class NotificationValidator {
             if (buttons.get(i).index() == buttons.get(i - 1).index()) {
                 problems.add("template " + Excerpt.quoted(name)
                         + " has two parameters for button " + buttons.get(i).index());
+                ok = false;
+            }
+        }
+        if (header != null || !buttons.isEmpty() || !typed.isEmpty()) {
+            // the same fields the store writes, so the same length
+            Map<String, Object> parts = new LinkedHashMap<>();
+            parts.put("header", header);
+            parts.put("buttons", buttons);
+            parts.put("typed", typed);
+            int storedParts = storedLength(parts);
+            if (storedParts > MAX_STORED_PARTS) {
+                problems.add("template " + Excerpt.quoted(name) + " has header and button parameters " + storedParts
+                        + " characters long in all (as stored, in JSON): at most " + MAX_STORED_PARTS
+                        + " are allowed; shorten them");
                 ok = false;
             }
         }

@@ -125,6 +125,20 @@ class NotificationValidatorTest {
     }
 
     @Test
+    void headerAndButtonParametersTooLongToStoreAreRejectedWithAReason() {
+        NotificationValidator v = new NotificationValidator("US");
+        Map<String, String> fits = Map.of("header_text", "x".repeat(3_000), "button:0:url", "y".repeat(3_000));
+        assertThat(v.validate(NotificationRequest.from("crm").id("p-1").to("+14155550123").template("promo", "en")
+                .templateParts(fits).build()).valid()).isTrue();
+
+        Map<String, String> tooLong = Map.of("header_text", "x".repeat(5_000), "button:0:url", "y".repeat(5_000));
+        NotificationValidator.Result refused = v.validate(NotificationRequest.from("crm").id("p-2")
+                .to("+14155550123").template("promo", "en").templateParts(tooLong).build());
+        assertThat(refused.valid()).isFalse();
+        assertThat(refused.reason()).contains("has header and button parameters").contains("at most 8000");
+    }
+
+    @Test
     void aNumberOfTheRightLengthThatNoCountryHasIsRejectedBeforeSending() {
         NotificationValidator de = new NotificationValidator("DE");
         assertThat(de.validate(text("p-7", "12", "hi")).reason()).isEqualTo("recipient '12' (+4912) is not a valid "
