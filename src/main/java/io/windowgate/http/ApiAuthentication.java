@@ -12,11 +12,12 @@ import io.vertx.ext.web.RoutingContext;
 import io.windowgate.http.ApiTokens.Scope;
 
 /**
- * The one authentication step of every {@code /api/*} request, run by the HTTP server ahead of the routes
- * ({@link HttpEntrances}): without a configured bearer token 401, with a token whose scope does not cover the request
- * 403, else the request goes on with its caller's scopes as the authenticated user, which Camel hands to the route as
- * the header {@code CamelVertxPlatformHttpAuthenticatedUser} (a header a client cannot set: Camel drops incoming
- * {@code Camel*} headers, and a forged value would not be a {@link User}).
+ * The one authentication step of every {@code /api/*} request but the OpenAPI document ({@code /api/openapi.json}),
+ * run by the HTTP server ahead of the routes ({@link HttpEntrances}): without a configured bearer token 401, with a
+ * token whose scope does not cover the request 403, else the request goes on with its caller's scopes as the
+ * authenticated user, which Camel hands to the route as the header {@code CamelVertxPlatformHttpAuthenticatedUser} (a
+ * header a client cannot set: Camel drops incoming {@code Camel*} headers, and a forged value would not be a
+ * {@link User}).
  */
 public final class ApiAuthentication {
 
@@ -26,6 +27,8 @@ public final class ApiAuthentication {
     static final String UNAUTHORIZED = "missing or invalid bearer token: send 'Authorization: Bearer <token>'";
     static final String FORBIDDEN = "this token may not use this API";
 
+    /** The API's OpenAPI document: public, so a client can learn the API before it holds a token. */
+    private static final Pattern PUBLIC = Pattern.compile("/api/openapi\\.json/?");
     /** A notification by id: for the CRM that pushed it and the read-only views. */
     private static final Pattern NOTIFICATION = Pattern.compile("/api/notifications/[^/]+/?");
     /** The read-only views: status, files, rejections, usage, templates, windows. */
@@ -38,8 +41,12 @@ public final class ApiAuthentication {
         this.tokens = tokens;
     }
 
-    /** Answers 401 or 403, or hands the request on with its caller's scopes. */
+    /** Answers 401 or 403, or hands the request on with its caller's scopes (the public document: without any). */
     void handle(RoutingContext request) {
+        if (PUBLIC.matcher(request.normalizedPath()).matches()) {
+            request.next();
+            return;
+        }
         Set<Scope> scopes = tokens.scopesOf(request.request().getHeader("Authorization"));
         if (scopes.isEmpty()) {
             request.response().putHeader("WWW-Authenticate", CHALLENGE);

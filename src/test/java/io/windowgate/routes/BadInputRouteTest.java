@@ -81,7 +81,8 @@ class BadInputRouteTest extends RouteTestSupport {
 
     private static final LogLines log = new LogLines();
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CALL_TIMEOUT).build();
+    private final HttpClient client = OpenApiContract.checking(HttpClient.newBuilder().connectTimeout(CALL_TIMEOUT)
+            .build());
     private final Random random = new Random(SEED);
     private final List<String> violations = new ArrayList<>();
     private final List<String> goodIds = new ArrayList<>();

@@ -54,7 +54,8 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     static final String TEMPLATE_PATH = "/v22.0/template/messages";
 
     final ObjectMapper json = new ObjectMapper();
-    final HttpClient http = HttpClient.newHttpClient();
+    /** Every answer it receives is held to the OpenAPI document (OpenApiContract). */
+    final HttpClient http = OpenApiContract.checking(HttpClient.newHttpClient());
     WireMockServer provider;
     Path dropDir;
     int serverPort;
