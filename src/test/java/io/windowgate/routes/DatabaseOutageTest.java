@@ -148,6 +148,10 @@ class DatabaseOutageTest extends RouteTestSupport {
             assertThat(answeredIn).as("CRM push answer time while the database is down").isLessThan(PROMPT);
         }
 
+        // a read-only view fails plainly (500, no details), the operations API answers 503: as the OpenAPI document says
+        assertThat(get("/api/files").statusCode()).isEqualTo(500);
+        assertThat(get("/api/notifications?status=FAILED").statusCode()).isEqualTo(503);
+
         long started = System.nanoTime();
         HttpResponse<String> down = health();
         Duration reportedIn = Duration.ofNanos(System.nanoTime() - started);
