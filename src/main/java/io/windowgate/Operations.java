@@ -14,6 +14,7 @@ import io.windowgate.ops.PolicyApi;
 import io.windowgate.ops.ResponseHeaderFilter;
 import io.windowgate.ops.SendingHealthCheck;
 import io.windowgate.ops.StatusView;
+import io.windowgate.ops.WindowsView;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.sandbox.SandboxProvider;
 import org.apache.camel.CamelContext;
@@ -44,6 +45,9 @@ final class Operations {
                 sources.validator, clock));
         registry.bind("operationsApi", new OperationsApi(stores.notifications,
                 statusView, sending.gate, clock));
+        registry.bind("windowsView", new WindowsView(stores.windows, stores.contacts,
+                context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class), sources.validator,
+                settings.getInt("window.hours"), settings.getDuration("window.safety-margin"), clock));
         registry.bind("expirySweep", new ExpirySweep(stores.windows, stores.notifications, sending.windowPolicy,
                 settings.getDuration("hold.max-age"), clock));
         // bound in both modes so the (then stopped) sandbox routes can be created

@@ -14,6 +14,7 @@ import io.windowgate.template.TemplateLoader;
 import io.windowgate.template.TemplatePolicy;
 import io.windowgate.template.UsageLedger;
 import io.windowgate.whatsapp.CloudApiPayloads;
+import io.windowgate.whatsapp.CustomerIdentity;
 import io.windowgate.whatsapp.DeliveryRecorder;
 import io.windowgate.whatsapp.ProviderErrors;
 import io.windowgate.whatsapp.SendGate;
@@ -58,6 +59,8 @@ final class Sending {
         loadTemplates(templateLoader, settings.get("templates.file"));
         UsageLedger usage = new UsageLedger(stores.costs, windowPolicy,
                 () -> registry.findSingleByType(MeterRegistry.class));
+        CustomerIdentity identity = new CustomerIdentity(stores.contacts, stores.windows, stores.notifications,
+                stores.sources);
         PolicyEvents policyEvents = new PolicyEvents(stores.templates, stores.consents, stores.notifications,
                 settings.get("marketing.stop-keywords"), settings.get("marketing.resume-keywords"), clock);
         DeliveryRecorder delivery = new DeliveryRecorder(stores.notifications, stores.records, stores.claims,
@@ -66,7 +69,7 @@ final class Sending {
                         Duration.ofMillis(settings.getLong("whatsapp.retry.initial-delay-ms")),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.max-delay-ms")),
                         settings.getDuration("whatsapp.unknown-outcome-wait"),
-                        settings.getDuration("whatsapp.pause.duration")), usage, clock);
+                        settings.getDuration("whatsapp.pause.duration")), usage, identity, clock);
         // several nodes send for the same numbers: each keeps its share of each number's max-messages-per-second
         context.addService(new RateShare(stores.locks, gate, outbox.owner(), settings.getDuration("cluster.lock-max-age"),
                 clock), true, true);
@@ -88,7 +91,7 @@ final class Sending {
         registry.bind("webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
         registry.bind("webhookEvents", new WebhookEvents(stores.windows, stores.notifications, stores.records,
-                delivery, policyEvents, usage, clock, numbers, stores.sources));
+                delivery, policyEvents, usage, clock, numbers, stores.sources, identity));
     }
 
     /** Loads templates.file into the registry at start; a file that cannot be used stops the start with the reason. */

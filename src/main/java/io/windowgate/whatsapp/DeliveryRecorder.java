@@ -61,13 +61,16 @@ public final class DeliveryRecorder {
     private final SendGate gate;
     private final RetryPolicy retry;
     private final UsageLedger usage;
+    private final CustomerIdentity identity;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
     public DeliveryRecorder(NotificationStore store, DeliveryRecords records, OutboxClaims claims,
             SessionWindowStore windows, PolicyEvents policy,
-            ProviderErrors errors, SendGate gate, RetryPolicy retry, UsageLedger usage, Clock clock) {
+            ProviderErrors errors, SendGate gate, RetryPolicy retry, UsageLedger usage, CustomerIdentity identity,
+            Clock clock) {
         this.usage = usage;
+        this.identity = identity;
         this.store = store;
         this.records = records;
         this.claims = claims;
@@ -86,8 +89,9 @@ public final class DeliveryRecorder {
     public Status sent(Notification n, String route, String responseBody, Instant lastInboundAt, Category category)
             throws SQLException {
         String wamid = null;
+        JsonNode answer = null;
         try {
-            JsonNode answer = json.readTree(responseBody == null ? "" : responseBody);
+            answer = json.readTree(responseBody == null ? "" : responseBody);
             wamid = answer == null ? null : answer.path("messages").path(0).path("id").asText(null);
         } catch (IOException e) {
             LOG.warn("Notification {}: provider answered 2xx with a body that is not JSON; no wamid stored", n.id());
@@ -99,7 +103,27 @@ public final class DeliveryRecorder {
                     + "), but the database could not record that", e);
         }
         LOG.info("Notification {} sent to {} as a {} message (wamid {})", n.id(), PhoneMask.mask(n.to()), route, wamid);
+        if (answer != null) {
+            learnIdentity(n, answer);
+        }
         return Status.SENT;
+    }
+
+    /**
+     * The answer's {@code contacts[]} may say the customer is known to WhatsApp by another wa_id. The send is recorded
+     * already, so a failure to store the link only costs the link: the next send or webhook teaches it again.
+     */
+    private void learnIdentity(Notification n, JsonNode answer) {
+        try {
+            int released = identity.learnFromSendAnswer(n.to(), answer);
+            if (released > 0) {
+                LOG.info("{} held notifications to {} released: the customer's window is open under their wa_id",
+                        released, PhoneMask.mask(n.to()));
+            }
+        } catch (SQLException e) {
+            LOG.warn("Notification {}: the customer's wa_id from the send answer could not be stored ({}); it is "
+                    + "learned again from the next send or webhook", n.id(), e.getMessage());
+        }
     }
 
     /** The gate did not let the send go now (pause, Retry-After, pacing): it waits in the outbox. Returns QUEUED. */
