@@ -6,6 +6,7 @@ import io.windowgate.http.ApiAuthentication;
 import io.windowgate.http.ApiTokens;
 import io.windowgate.http.HttpEntrances;
 import io.windowgate.ops.AnswerMask;
+import io.windowgate.ops.ConsolePage;
 import io.windowgate.ops.DatabaseHealthCheck;
 import io.windowgate.ops.ExpirySweep;
 import io.windowgate.ops.FileProgressView;
@@ -40,6 +41,7 @@ final class Operations {
                 settings.get("admin.api-token"), settings.get("crm.api-token"), settings.get("api.read-token"))));
         registry.bind("statusView", statusView);
         registry.bind("answerMask", new AnswerMask());
+        registry.bind("consolePage", new ConsolePage());
         registry.bind("fileProgressView", new FileProgressView(stores.dropFiles, clock));
         registry.bind("policyApi", new PolicyApi(stores.templates, sending.templateLoader, stores.consents,
                 sources.validator, clock));
