@@ -81,6 +81,20 @@ async function refreshFiles() {
   $('file-rows').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: '9' }, 'no file yet'))]));
 }
 
+async function preview() {
+  const file = $('preview-file').files[0];
+  if (!file) { say('choose a CSV file to check'); return; }
+  const result = await api('POST', '/api/files/preview', await file.arrayBuffer(), 'text/csv');
+  const totals = Object.entries(result.totals || {}).map(([k, v]) => k + ': ' + v).join(', ');
+  const costs = Object.entries(result.estimatedCost || {})
+    .map(([k, v]) => k + ' ' + v.messages + ' (' + v.billable + ' billable)').join(', ');
+  // the first rows in full; the totals count them all
+  const rows = (result.rows || []).slice(0, 200).map((r) => el('tr', { 'data-line': r.line },
+    el('td', {}, r.line), el('td', {}, r.id), el('td', {}, r.outcome), el('td', { class: 'error' }, r.reason || '')));
+  $('preview-result').replaceChildren(el('p', { id: 'preview-totals' }, totals + (costs ? ' — estimated: ' + costs : '')),
+    el('table', {}, el('tbody', {}, ...rows)));
+}
+
 // --------------------------------------------------------------------------------------------------- activity
 function drawChart(minutes) {
   const svg = $('chart');
@@ -176,6 +190,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('filter').addEventListener('submit', (e) => { e.preventDefault(); guarded(refreshNotifications)(); });
   $('retry-all').addEventListener('click', guarded(retryAllShown));
   $('pause').addEventListener('click', guarded(async () => { await api('POST', '/api/sending/pause?duration=PT30M'); await refreshSending(); }));
+  $('preview-run').addEventListener('click', guarded(preview));
   $('resume').addEventListener('click', guarded(async () => { await api('POST', '/api/sending/resume'); await refreshSending(); }));
   start();
 });

@@ -86,6 +86,16 @@ class ConsoleBrowserTest extends RouteTestSupport {
         }
         csv.append("bulk-unreachable,").append(UNREACHABLE).append(",order_shipped,en_US,x\n");
         csv.append("bulk-bad,not-a-phone,order_shipped,en_US,x\n");
+        // checked first: nothing is sent, the page shows what each row would do
+        Path check = Files.createTempFile("check-", ".csv");
+        Files.writeString(check, csv.toString());
+        page.findElement(By.cssSelector("#preview summary")).click();
+        page.findElement(By.id("preview-file")).sendKeys(check.toString());
+        page.findElement(By.id("preview-run")).click();
+        await().atMost(WAIT).until(() -> !page.findElements(By.id("preview-totals")).isEmpty());
+        assertThat(page.findElement(By.id("preview-totals")).getText()).contains("TEMPLATE: 41").contains("REJECTED: 1");
+        assertThat(statusOf("bulk-0")).as("the check stores nothing").isNull();
+
         drop("bulk.csv", csv.toString());
 
         By bar = By.cssSelector("[role=progressbar][data-file='bulk.csv']");
