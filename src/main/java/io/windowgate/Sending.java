@@ -8,6 +8,7 @@ import io.windowgate.cluster.RateShare;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.DispatchPolicy;
 import io.windowgate.notification.SessionWindowPolicy;
+import io.windowgate.ops.ActivityLog;
 import io.windowgate.outbox.Outbox;
 import io.windowgate.template.PolicyEvents;
 import io.windowgate.template.TemplateLoader;
@@ -62,6 +63,8 @@ final class Sending {
         loadTemplates(templateLoader, settings.get("templates.file"));
         UsageLedger usage = new UsageLedger(stores.costs, windowPolicy,
                 () -> registry.findSingleByType(MeterRegistry.class));
+        ActivityLog activity = new ActivityLog(clock);
+        registry.bind("activityLog", activity);
         CustomerIdentity identity = new CustomerIdentity(stores.contacts, stores.windows, stores.notifications,
                 stores.sources);
         PolicyEvents policyEvents = new PolicyEvents(stores.templates, stores.consents, stores.notifications,
@@ -72,7 +75,7 @@ final class Sending {
                         Duration.ofMillis(settings.getLong("whatsapp.retry.initial-delay-ms")),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.max-delay-ms")),
                         settings.getDuration("whatsapp.unknown-outcome-wait"),
-                        settings.getDuration("whatsapp.pause.duration")), usage, identity, clock);
+                        settings.getDuration("whatsapp.pause.duration")), usage, identity, activity, clock);
         // several nodes send for the same numbers: each keeps its share of each number's max-messages-per-second
         context.addService(new RateShare(stores.locks, gate, outbox.owner(), settings.getDuration("cluster.lock-max-age"),
                 clock), true, true);
@@ -94,7 +97,7 @@ final class Sending {
         registry.bind("webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
         registry.bind("webhookEvents", new WebhookEvents(stores.windows, stores.notifications, stores.records,
-                delivery, policyEvents, usage, clock, numbers, stores.sources, identity));
+                delivery, policyEvents, usage, clock, numbers, stores.sources, identity, activity));
     }
 
     /**

@@ -13,6 +13,8 @@ import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
+import io.windowgate.ops.ActivityLog;
+import io.windowgate.ops.ActivityLog.Kind;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.DeliveryRecords;
 import io.windowgate.store.DeliveryRecords.StatusOutcome;
@@ -48,11 +50,13 @@ public final class WebhookEvents {
     private final BusinessNumbers numbers;
     private final SourceStore rejections;
     private final CustomerIdentity identity;
+    private final ActivityLog activity;
     private final ObjectMapper json = new ObjectMapper();
 
     public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecords records,
             DeliveryRecorder delivery, PolicyEvents policy, UsageLedger usage, Clock clock, BusinessNumbers numbers,
-            SourceStore rejections, CustomerIdentity identity) {
+            SourceStore rejections, CustomerIdentity identity, ActivityLog activity) {
+        this.activity = activity;
         this.identity = identity;
         this.numbers = numbers;
         this.rejections = rejections;
@@ -244,6 +248,9 @@ public final class WebhookEvents {
         StatusOutcome outcome = records.applyStatus(wamid, callbackId, target,
                 error == null ? null : error.code(), error == null ? null : error.title(),
                 error == null ? null : error.details(), false);
+        if (outcome == StatusOutcome.APPLIED && target != Status.SENT) {
+            activity.record(Kind.valueOf(target.name()));
+        }
         if (target == Status.FAILED && outcome == StatusOutcome.APPLIED) {
             LOG.warn("Notification {} FAILED at the provider: {}", callbackId,
                     error == null ? "no error details" : error.describe());
