@@ -324,6 +324,30 @@ if eventually 15 notification_is smoke-paused HELD; then
     pass "(j) a notification for the paused template -> HELD"
 else fail "(j) smoke-paused: $(describe)"; fi
 
+# ------------------------------------------------------------------------------------- (k) customer identity
+# the README's step 8: WhatsApp knows +5511987654321 as wa_id 551187654321; the window opened under the wa_id
+http POST "$BASE/sandbox/customers/+5511987654321/messages?waId=551187654321" -H 'Content-Type: text/plain' --data-binary 'Oi'
+if [[ $CODE == 202 ]]; then pass "(k) a customer with another wa_id writes in -> HTTP 202"
+else fail "(k) POST /sandbox/customers/+5511987654321/messages?waId=551187654321 answered HTTP $CODE: $BODY"; fi
+http POST "$BASE/api/notifications" -H 'Authorization: Bearer sandbox' -H 'Content-Type: application/json' \
+    --data-binary '[{"id":"br-1","to":"+5511987654321","template":{"name":"order_shipped","language":"en_US","params":["1003","Friday"]}},{"id":"br-2","to":"+5511987654321","text":"Your order shipped"}]'
+if eventually "$STEP_TIMEOUT" notification_is br-1 "$SENT_RE" template; then
+    pass "(k) br-1 (no window under the number yet) -> $(describe)"
+else fail "(k) br-1 expected SENT/DELIVERED route=template, got $(describe)"; fi
+if eventually "$STEP_TIMEOUT" notification_is br-2 "$SENT_RE" session; then
+    pass "(k) br-2 -> $(describe): the send answer linked the number to its wa_id and its window"
+else fail "(k) br-2 expected SENT/DELIVERED route=session, got $(describe)"; fi
+# the README's step 9: a business-scoped user id, then a message with the number withheld
+http POST "$BASE/sandbox/customers/+14155550104/messages?userId=US.13491208655302741918" -H 'Content-Type: text/plain' --data-binary 'Hi'
+http POST "$BASE/sandbox/customers/+14155550104/messages?withholdPhone=true" -H 'Content-Type: text/plain' --data-binary 'Hi again'
+if [[ $CODE == 202 ]]; then pass "(k) a message with the number withheld -> HTTP 202"
+else fail "(k) POST ...?withholdPhone=true answered HTTP $CODE: $BODY"; fi
+http GET "$BASE/api/windows/+14155550104" -H 'Authorization: Bearer sandbox'
+if [[ $CODE == 200 ]] && printf '%s' "$BODY" | grep -q '"state" *: *"OPEN"' \
+        && printf '%s' "$BODY" | grep -q 'US.13491208655302741918'; then
+    pass "(k) GET /api/windows/+14155550104 -> OPEN, with the customer's user id"
+else fail "(k) GET /api/windows/+14155550104 answered HTTP $CODE: $BODY"; fi
+
 # ------------------------------------------------------------------------------------------------- result
 echo
 if ((FAILURES == 0)); then

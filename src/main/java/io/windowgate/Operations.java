@@ -2,10 +2,14 @@ package io.windowgate;
 
 import java.time.Clock;
 
+import io.windowgate.csv.FilePreview;
 import io.windowgate.http.ApiAuthentication;
 import io.windowgate.http.ApiTokens;
 import io.windowgate.http.HttpEntrances;
+import io.windowgate.notification.BusinessNumbers;
+import io.windowgate.notification.DispatchPolicy;
 import io.windowgate.ops.AnswerMask;
+import io.windowgate.ops.ConsolePage;
 import io.windowgate.ops.DatabaseHealthCheck;
 import io.windowgate.ops.ExpirySweep;
 import io.windowgate.ops.FileProgressView;
@@ -14,8 +18,10 @@ import io.windowgate.ops.PolicyApi;
 import io.windowgate.ops.ResponseHeaderFilter;
 import io.windowgate.ops.SendingHealthCheck;
 import io.windowgate.ops.StatusView;
-import io.windowgate.notification.BusinessNumbers;
+import io.windowgate.ops.WindowsView;
 import io.windowgate.sandbox.SandboxProvider;
+import io.windowgate.template.TemplatePolicy;
+import io.windowgate.template.UsageLedger;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
 
@@ -39,11 +45,19 @@ final class Operations {
                 settings.get("admin.api-token"), settings.get("crm.api-token"), settings.get("api.read-token"))));
         registry.bind("statusView", statusView);
         registry.bind("answerMask", new AnswerMask());
+        registry.bind("consolePage", new ConsolePage());
+        registry.bind("filePreview", new FilePreview(sources.validator, stores.notifications, stores.windows,
+                registry.lookupByNameAndType("dispatchPolicy", DispatchPolicy.class),
+                registry.lookupByNameAndType("templatePolicy", TemplatePolicy.class),
+                registry.lookupByNameAndType("usageLedger", UsageLedger.class), clock));
         registry.bind("fileProgressView", new FileProgressView(stores.dropFiles, clock));
         registry.bind("policyApi", new PolicyApi(stores.templates, sending.templateLoader, stores.consents,
                 sources.validator, clock));
         registry.bind("operationsApi", new OperationsApi(stores.notifications,
                 statusView, sending.gate, clock));
+        registry.bind("windowsView", new WindowsView(stores.windows, stores.contacts,
+                context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class), sources.validator,
+                settings.getInt("window.hours"), settings.getDuration("window.safety-margin"), clock));
         registry.bind("expirySweep", new ExpirySweep(stores.windows, stores.notifications, sending.windowPolicy,
                 settings.getDuration("hold.max-age"), clock));
         // bound in both modes so the (then stopped) sandbox routes can be created

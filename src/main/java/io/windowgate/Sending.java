@@ -8,18 +8,22 @@ import io.windowgate.cluster.RateShare;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.DispatchPolicy;
 import io.windowgate.notification.SessionWindowPolicy;
+import io.windowgate.ops.ActivityLog;
 import io.windowgate.outbox.Outbox;
 import io.windowgate.template.PolicyEvents;
 import io.windowgate.template.TemplateLoader;
+import io.windowgate.template.TemplateSync;
 import io.windowgate.template.TemplatePolicy;
 import io.windowgate.template.UsageLedger;
 import io.windowgate.whatsapp.CloudApiPayloads;
+import io.windowgate.whatsapp.CustomerIdentity;
 import io.windowgate.whatsapp.DeliveryRecorder;
 import io.windowgate.whatsapp.ProviderErrors;
 import io.windowgate.whatsapp.SendGate;
 import io.windowgate.whatsapp.WebhookEvents;
 import io.windowgate.whatsapp.WebhookSignature;
 import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,9 +59,14 @@ final class Sending {
             }
         }
         templateLoader = new TemplateLoader(stores.templates);
+        registry.bind("templateSync", templateSync(context, settings, stores));
         loadTemplates(templateLoader, settings.get("templates.file"));
         UsageLedger usage = new UsageLedger(stores.costs, windowPolicy,
                 () -> registry.findSingleByType(MeterRegistry.class));
+        ActivityLog activity = new ActivityLog(clock);
+        registry.bind("activityLog", activity);
+        CustomerIdentity identity = new CustomerIdentity(stores.contacts, stores.windows, stores.notifications,
+                stores.sources);
         PolicyEvents policyEvents = new PolicyEvents(stores.templates, stores.consents, stores.notifications,
                 settings.get("marketing.stop-keywords"), settings.get("marketing.resume-keywords"), clock);
         DeliveryRecorder delivery = new DeliveryRecorder(stores.notifications, stores.records, stores.claims,
@@ -66,7 +75,7 @@ final class Sending {
                         Duration.ofMillis(settings.getLong("whatsapp.retry.initial-delay-ms")),
                         Duration.ofMillis(settings.getLong("whatsapp.retry.max-delay-ms")),
                         settings.getDuration("whatsapp.unknown-outcome-wait"),
-                        settings.getDuration("whatsapp.pause.duration")), usage, clock);
+                        settings.getDuration("whatsapp.pause.duration")), usage, identity, activity, clock);
         // several nodes send for the same numbers: each keeps its share of each number's max-messages-per-second
         context.addService(new RateShare(stores.locks, gate, outbox.owner(), settings.getDuration("cluster.lock-max-age"),
                 clock), true, true);
@@ -88,7 +97,36 @@ final class Sending {
         registry.bind("webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
         registry.bind("webhookEvents", new WebhookEvents(stores.windows, stores.notifications, stores.records,
-                delivery, policyEvents, usage, clock, numbers, stores.sources));
+                delivery, policyEvents, usage, clock, numbers, stores.sources, identity, activity));
+    }
+
+    /**
+     * The registry's sync with the Graph API: on when templates.sync.waba-id is set and a Cloud API token is
+     * configured. Its route always exists (stopped when off), so its endpoint gets a harmless value when off.
+     */
+    private static TemplateSync templateSync(CamelContext context, Settings settings, Stores stores) {
+        String wabaId = settings.get("templates.sync.waba-id").strip();
+        if (!wabaId.isEmpty() && !wabaId.matches("\\d{1,32}")) {
+            throw new IllegalStateException("templates.sync.waba-id must be the WhatsApp Business Account id (digits), "
+                    + "was '" + wabaId + "'");
+        }
+        boolean sandbox = Boolean.parseBoolean(settings.get("sandbox.enabled"));
+        if (!wabaId.isEmpty() && sandbox) {
+            LOG.warn("templates.sync.waba-id is set but there is no whatsapp.access-token (sandbox mode): the template "
+                    + "registry is not synced");
+        }
+        boolean on = !wabaId.isEmpty() && !sandbox;
+        Duration interval = settings.getInterval("templates.sync.interval");
+        TemplateSync sync = new TemplateSync(stores.templates, settings.get("whatsapp.api-base-url"),
+                on ? wabaId : "0", () -> context.getRegistry().findSingleByType(MeterRegistry.class));
+        PropertiesComponent properties = context.getPropertiesComponent();
+        properties.addOverrideProperty("templates.sync.enabled", Boolean.toString(on));
+        properties.addOverrideProperty("templates.sync.interval-ms", Long.toString(interval.toMillis()));
+        properties.addOverrideProperty("templates.sync.url", sync.url());
+        if (on) {
+            LOG.info("Template registry sync is on: every {} from the WhatsApp Business Account {}", interval, wabaId);
+        }
+        return sync;
     }
 
     /** Loads templates.file into the registry at start; a file that cannot be used stops the start with the reason. */

@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.windowgate.store.ClusterLockStore;
 import io.windowgate.store.ConsentStore;
 import io.windowgate.store.DatabaseUrl;
+import io.windowgate.store.ContactStore;
 import io.windowgate.store.CostLedgerStore;
 import io.windowgate.store.DeliveryRecords;
 import io.windowgate.store.Dialect;
@@ -45,6 +46,7 @@ final class Stores {
     final ClusterLockStore locks;
     final DropFileStore dropFiles;
     final SourceStore sources;
+    final ContactStore contacts;
 
     Stores(CamelContext context, Settings settings, Clock clock) throws SQLException {
         DatabaseUrl url = DatabaseUrl.parse(settings.get("db.url"));
@@ -64,12 +66,14 @@ final class Stores {
         locks = new ClusterLockStore(dataSource, clock);
         dropFiles = new DropFileStore(dataSource, clock);
         sources = new SourceStore(dataSource, clock);
+        contacts = new ContactStore(dataSource, clock);
         var registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
         registry.bind("notificationStore", notifications);
         registry.bind("sessionWindowStore", windows);
         registry.bind("templateStore", templates);
         registry.bind("consentStore", consents);
+        registry.bind("contactStore", contacts);
         registry.bind("dropFileStore", dropFiles);
         registry.bind("sourceStore", sources);
     }

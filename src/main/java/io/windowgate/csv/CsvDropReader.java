@@ -87,6 +87,16 @@ public final class CsvDropReader {
     }
 
     /**
+     * A file to look at without sending or storing anything (the preview): checked like a dropped one, read the same
+     * way, with no run in GET /api/files and no rejected-rows report.
+     */
+    public static CsvDropFile forPreview(Path path) throws UnreadableCsvException, IOException {
+        char delimiter = detectDelimiter(path);
+        Verified verified = verify(path, delimiter);
+        return new CsvDropFile(path, delimiter, verified.fingerprint(), verified.rows(), null, Instant.EPOCH);
+    }
+
+    /**
      * Names starting with '.' are hidden: those of Windowgate's own folders (.done/, .error/) and of the temporary
      * files other programs write before renaming them (rsync's .orders.csv.Xy12ab, say). The consumer hands over such
      * a file only when its name ends in .csv and it has not changed for drop.stable-ms, as any dropped file, so it is

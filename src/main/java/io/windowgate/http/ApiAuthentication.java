@@ -31,9 +31,9 @@ public final class ApiAuthentication {
     private static final Pattern PUBLIC = Pattern.compile("/api/openapi\\.json/?");
     /** A notification by id: for the CRM that pushed it and the read-only views. */
     private static final Pattern NOTIFICATION = Pattern.compile("/api/notifications/[^/]+/?");
-    /** The read-only views: status, files, rejections, usage, templates, windows. */
+    /** The read-only views: status, files, rejections, usage, templates, windows, activity. */
     private static final Pattern READ_ONLY = Pattern.compile(
-            "/api/(notifications/[^/]+|files(/[^/]+)?|rejections|usage|templates|windows(/[^/]+)?)/?");
+            "/api/(notifications/[^/]+|files(/[^/]+)?|rejections|usage|templates|windows(/[^/]+)?|activity)/?");
 
     private final ApiTokens tokens;
 

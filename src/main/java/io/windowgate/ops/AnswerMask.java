@@ -17,8 +17,9 @@ import io.windowgate.notification.PhoneMask;
  */
 public final class AnswerMask {
 
-    /** Fields whose whole value is a phone number. */
-    private static final Set<String> PHONE_FIELDS = Set.of("to", "from", "phone", "recipient", "wa_id");
+    /** Fields whose whole value is a phone number, or another id of the customer (wa_id, BSUID, username). */
+    private static final Set<String> PHONE_FIELDS = Set.of("to", "from", "phone", "recipient", "wa_id", "waId",
+            "userId", "username");
     /** Fields of free text that may quote a phone number. */
     private static final Set<String> TEXT_FIELDS = Set.of("item", "reason", "details", "title", "error", "message");
 

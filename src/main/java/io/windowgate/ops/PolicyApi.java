@@ -42,8 +42,11 @@ public final class PolicyApi {
         this.clock = clock;
     }
 
-    /** Every registered template: name, language, status, category, Meta's id, the reason of its last status. */
-    public List<Map<String, Object>> templates() throws SQLException {
+    /**
+     * {@code {"templates": [...], "sync": {...}}}: every registered template (name, language, status, category, Meta's
+     * id, the reason of its last status) and the last sync with the Graph API (null fields when it never ran).
+     */
+    public Map<String, Object> templates() throws SQLException {
         List<Map<String, Object>> list = new ArrayList<>();
         for (Entry e : templates.list()) {
             Map<String, Object> view = new LinkedHashMap<>();
@@ -57,7 +60,17 @@ public final class PolicyApi {
             view.put("updatedAt", e.updatedAt().toString());
             list.add(view);
         }
-        return list;
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("templates", list);
+        TemplateStore.SyncState state = templates.syncState();
+        Map<String, Object> sync = new LinkedHashMap<>();
+        sync.put("outcome", state == null ? null : state.outcome());
+        sync.put("attemptedAt", state == null || state.attemptedAt() == null ? null : state.attemptedAt().toString());
+        sync.put("succeededAt", state == null || state.succeededAt() == null ? null : state.succeededAt().toString());
+        sync.put("templates", state == null ? null : state.templates());
+        sync.put("detail", state == null ? null : state.detail());
+        answer.put("sync", sync);
+        return answer;
     }
 
     /** Loads templates in the Graph API's format; all or nothing: {"loaded": n, "errors": [...]}. */

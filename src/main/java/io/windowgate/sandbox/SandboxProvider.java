@@ -40,6 +40,12 @@ public final class SandboxProvider {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Instant> lastCustomerMessage = new ConcurrentHashMap<>();
     private final Deque<Map<String, Object>> received = new ArrayDeque<>();
+    /** What WhatsApp calls a customer, by the digits of the number a business types. */
+    private final Map<String, Customer> customers = new ConcurrentHashMap<>();
+
+    /** A customer as WhatsApp knows them: a wa_id (which may differ from the number typed) and perhaps a BSUID. */
+    private record Customer(String waId, String userId) {
+    }
 
     private final BusinessNumbers numbers;
     private final String defaultId;
@@ -91,11 +97,12 @@ public final class SandboxProvider {
             return error(400, 100, "Invalid parameter", "\"to\" must be a phone number");
         }
         String type = request.path("type").asText("text");
+        Customer customer = customers.getOrDefault(to, new Customer(to, null));
         if ("text".equals(type)) {
             if (request.path("text").path("body").asText("").isEmpty()) {
                 return error(400, 100, "Invalid parameter", "text.body is required for a text message");
             }
-            Instant last = lastCustomerMessage.get(phoneNumberId + "/" + to);
+            Instant last = lastCustomerMessage.get(phoneNumberId + "/" + customer.waId());
             if (last == null || !clock.instant().isBefore(last.plus(WINDOW))) {
                 return error(400, 131047, "Re-engagement message", "Message failed to send because more than 24 "
                         + "hours have passed since the customer last replied to this number.");
@@ -113,9 +120,9 @@ public final class SandboxProvider {
         String callback = request.path("biz_opaque_callback_data").asText(null);
         remember(wamid, to, type, callback, request);
         ObjectNode answer = json.createObjectNode().put("messaging_product", "whatsapp");
-        answer.putArray("contacts").addObject().put("input", request.path("to").asText()).put("wa_id", to);
+        answer.putArray("contacts").addObject().put("input", request.path("to").asText()).put("wa_id", customer.waId());
         answer.putArray("messages").addObject().put("id", wamid);
-        return new Answer(200, answer.toString(), statusWebhook(phoneNumberId, wamid, to, callback, type));
+        return new Answer(200, answer.toString(), statusWebhook(phoneNumberId, wamid, customer, callback, type));
     }
 
     /** A customer writes to the default number. */
@@ -123,11 +130,22 @@ public final class SandboxProvider {
         return customerWrites(null, phone, text);
     }
 
+    /** A customer writes to business number {@code number}, known to WhatsApp by the number's digits. */
+    public byte[] customerWrites(String number, String phone, String text) {
+        return customerWrites(number, phone, text, null, null, false);
+    }
+
     /**
      * A customer writes to business number {@code number} (an alias or a phone number id; null or blank: the default):
      * opens that number's window on the provider side and returns the inbound-message webhook body.
+     *
+     * @param waId           the customer's wa_id when it is not the number's digits (Brazilian mobiles registered
+     *                       before the ninth digit); remembered, so sends to the number answer with it
+     * @param userId         the customer's business-scoped user id; remembered, and carried by their webhooks
+     * @param withholdPhone  the webhook names the customer by user id only, as WhatsApp does for users with a username
      */
-    public byte[] customerWrites(String number, String phone, String text) {
+    public byte[] customerWrites(String number, String phone, String text, String waId, String userId,
+            Boolean withholdPhone) {
         String numberId = defaultId;
         if (number != null && !number.isBlank()) {
             String alias = numbers == null ? null : numbers.resolve(number);
@@ -138,22 +156,52 @@ public final class SandboxProvider {
             String id = numbers.byAlias(alias).id();
             numberId = id.isEmpty() ? defaultId : id;
         }
-        String from = phone == null ? "" : phone.replaceAll("[^0-9]", "");
-        if (from.length() < 6) {
+        String digits = phone == null ? "" : phone.replaceAll("[^0-9]", "");
+        if (digits.length() < 6) {
             throw new IllegalArgumentException("'" + phone + "' is not a phone number: use international form, "
                     + "e.g. +14155550123");
         }
+        Customer customer = customer(digits, waId, userId);
+        boolean withhold = Boolean.TRUE.equals(withholdPhone);
+        if (withhold && customer.userId() == null) {
+            throw new IllegalArgumentException("withholdPhone needs the customer's user id: add userId=US.1234567890 "
+                    + "(once is enough, it is remembered)");
+        }
         Instant now = clock.instant();
-        lastCustomerMessage.put(numberId + "/" + from, now);
+        lastCustomerMessage.put(numberId + "/" + customer.waId(), now);
         ObjectNode value = envelopeValue(numberId);
-        value.putArray("contacts").addObject().put("wa_id", from).putObject("profile").put("name", "Sandbox customer");
-        value.putArray("messages").addObject()
-                .put("from", from)
-                .put("id", "wamid.sandbox.in." + UUID.randomUUID())
+        ObjectNode contact = value.putArray("contacts").addObject();
+        ObjectNode message = value.putArray("messages").addObject();
+        if (!withhold) {
+            contact.put("wa_id", customer.waId());
+            message.put("from", customer.waId());
+        }
+        if (customer.userId() != null) {
+            contact.put("user_id", customer.userId());
+            message.put("from_user_id", customer.userId());
+        }
+        contact.putObject("profile").put("name", "Sandbox customer");
+        message.put("id", "wamid.sandbox.in." + UUID.randomUUID())
                 .put("timestamp", Long.toString(now.getEpochSecond()))
                 .put("type", "text")
                 .putObject("text").put("body", text == null || text.isBlank() ? "hello" : text);
         return wrap(value);
+    }
+
+    /** The customer of the number {@code digits}, with what this message says of them remembered. */
+    private Customer customer(String digits, String waId, String userId) {
+        if (waId != null && !waId.isBlank() && !waId.matches("\\d{6,15}")) {
+            throw new IllegalArgumentException("waId '" + waId + "' is not a wa_id: 6 to 15 digits, e.g. 551187654321");
+        }
+        if (userId != null && !userId.isBlank() && !userId.matches("[A-Z]{2}(\\.[A-Z]{2,8})?\\.[A-Za-z0-9]{1,128}")) {
+            throw new IllegalArgumentException("userId '" + userId + "' is not a business-scoped user id: a country "
+                    + "code, a dot and up to 128 letters and digits, e.g. US.13491208655302741918");
+        }
+        return customers.compute(digits, (key, known) -> {
+            String w = waId != null && !waId.isBlank() ? waId : known != null ? known.waId() : digits;
+            String u = userId != null && !userId.isBlank() ? userId : known != null ? known.userId() : null;
+            return new Customer(w, u);
+        });
     }
 
     /** The X-Hub-Signature-256 header for a webhook body. */
@@ -166,13 +214,16 @@ public final class SandboxProvider {
         return new ArrayList<>(received);
     }
 
-    private byte[] statusWebhook(String phoneNumberId, String wamid, String to, String callback, String type) {
+    private byte[] statusWebhook(String phoneNumberId, String wamid, Customer customer, String callback, String type) {
         ObjectNode value = envelopeValue(phoneNumberId);
         ArrayNode statuses = value.putArray("statuses");
         long now = clock.instant().getEpochSecond();
         for (String status : new String[] {"sent", "delivered"}) {
             ObjectNode s = statuses.addObject().put("id", wamid).put("status", status)
-                    .put("timestamp", Long.toString(now)).put("recipient_id", to);
+                    .put("timestamp", Long.toString(now)).put("recipient_id", customer.waId());
+            if (customer.userId() != null) {
+                s.put("recipient_user_id", customer.userId());
+            }
             if (callback != null) {
                 s.put("biz_opaque_callback_data", callback);
             }

@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -18,6 +20,13 @@ import io.windowgate.notification.BusinessNumbers;
  * one are the default number's.
  */
 public final class SessionWindowStore {
+
+    /**
+     * A window as stored: {@code state} is OPEN, EXPIRED (by the sweep's watermark) or CLOSED (the provider said so).
+     */
+    public record Window(String businessNumber, String recipient, Instant lastInboundAt, String lastInboundWamid,
+            String state) {
+    }
 
     private final DataSource dataSource;
     private final Clock clock;
@@ -45,6 +54,25 @@ public final class SessionWindowStore {
                 return rs.next() ? Jdbc.instant(rs, "last_inbound_at") : null;
             }
         }
+    }
+
+    /** Every window of the customer {@code recipient}, one per business number they wrote to, by number alias. */
+    public List<Window> windowsOf(String recipient) throws SQLException {
+        List<Window> found = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT business_number, recipient, last_inbound_at, "
+                     + "last_inbound_wamid, state FROM session_window_status WHERE recipient = ? "
+                     + "ORDER BY business_number")) {
+            Jdbc.bind(s, recipient);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    found.add(new Window(rs.getString("business_number"), rs.getString("recipient"),
+                            Jdbc.instant(rs, "last_inbound_at"), rs.getString("last_inbound_wamid"),
+                            rs.getString("state").trim()));
+                }
+            }
+        }
+        return found;
     }
 
     /**

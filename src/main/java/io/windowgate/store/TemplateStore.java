@@ -33,6 +33,43 @@ public final class TemplateStore {
             String definition, String reason, Instant updatedAt) {
     }
 
+    /** The last sync with the Graph API: when it ran, when it last succeeded, OK or FAILED and why. */
+    public record SyncState(Instant attemptedAt, Instant succeededAt, String outcome, String detail,
+            Integer templates) {
+    }
+
+    public SyncState syncState() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT attempted_at, succeeded_at, outcome, detail, templates "
+                     + "FROM template_sync WHERE id = 1");
+             ResultSet rs = s.executeQuery()) {
+            return rs.next() ? new SyncState(Jdbc.instant(rs, "attempted_at"), Jdbc.instant(rs, "succeeded_at"),
+                    rs.getString("outcome"), rs.getString("detail"), Jdbc.integer(rs, "templates")) : null;
+        }
+    }
+
+    /** Records a sync's outcome; a failed one keeps the time and count of the last success. */
+    public void recordSync(boolean ok, String detail, int templates) throws SQLException {
+        Instant now = clock.instant();
+        if (ok) {
+            update("UPDATE template_sync SET attempted_at = ?, succeeded_at = ?, outcome = 'OK', detail = ?, "
+                    + "templates = ? WHERE id = 1", now, now, Jdbc.truncate(detail, 2000), templates);
+        } else {
+            update("UPDATE template_sync SET attempted_at = ?, outcome = 'FAILED', detail = ? WHERE id = 1", now,
+                    Jdbc.truncate(detail, 2000));
+        }
+    }
+
+    /**
+     * A template Meta no longer lists: status {@code DELETED}, so nothing is sent with it. Only templates with Meta's id
+     * are marked (a template loaded by hand without one was never Meta's to delete).
+     */
+    public void markDeleted(String name, String language, String reason) throws SQLException {
+        update("UPDATE message_template SET status = 'DELETED', reason = ?, updated_at = ? WHERE name = ? "
+                + "AND language = ? AND template_id IS NOT NULL", Jdbc.truncate(reason, 1000), clock.instant(), name,
+                language);
+    }
+
     /** Adds or replaces a template (from the file, the API or the provider's list). */
     public void put(TemplateDefinition t) throws SQLException {
         Instant now = clock.instant();

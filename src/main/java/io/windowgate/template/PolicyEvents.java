@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.windowgate.notification.Category;
 import io.windowgate.notification.PhoneMask;
+import io.windowgate.whatsapp.CustomerIdentity;
 import io.windowgate.store.ConsentStore;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.TemplateStore;
@@ -99,19 +100,31 @@ public final class PolicyEvents {
                 value.path("message_template_language").asText("?"), category, known ? "" : " (not in the registry)");
     }
 
-    /** user_preferences: the customer stopped or resumed marketing messages. */
-    public void userPreferences(JsonNode value) throws SQLException {
+    /**
+     * user_preferences: the customer stopped or resumed marketing messages. Applied to every number of the customer
+     * ({@code wa_id}, or the BSUID {@code user_id} when the number is withheld); a BSUID no number is linked to yet
+     * changes nothing and is recorded, since there is no number to keep the choice under.
+     */
+    public void userPreferences(JsonNode value, CustomerIdentity identity) throws SQLException {
         for (JsonNode preference : value.path("user_preferences")) {
             String waId = preference.path("wa_id").asText("");
+            String userId = preference.path("user_id").asText("");
             String choice = preference.path("value").asText("").toLowerCase(Locale.ROOT);
-            if (!waId.matches("\\d{6,15}") || !"marketing_messages".equals(preference.path("category").asText())
+            if (!(CustomerIdentity.isWaId(waId) || CustomerIdentity.isUserId(userId))
+                    || !"marketing_messages".equals(preference.path("category").asText())
                     || !(choice.equals("stop") || choice.equals("resume"))) {
                 LOG.debug("Ignored a user preference {} for {}", choice, waId);
                 continue;
             }
             long epoch = preference.path("timestamp").asLong(0);
             Instant at = epoch > 0 ? Instant.ofEpochSecond(epoch) : clock.instant();
-            marketing("+" + waId, choice.equals("stop"), "user_preferences webhook", at);
+            Set<String> numbers = identity.numbersOf(waId, userId);
+            if (numbers.isEmpty()) {
+                identity.unmatchedPreference(userId, "marketing " + choice);
+            }
+            for (String number : numbers) {
+                marketing(number, choice.equals("stop"), "user_preferences webhook", at);
+            }
         }
     }
 

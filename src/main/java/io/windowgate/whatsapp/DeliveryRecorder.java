@@ -14,6 +14,8 @@ import io.windowgate.notification.DispatchPolicy.Decision;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
+import io.windowgate.ops.ActivityLog;
+import io.windowgate.ops.ActivityLog.Kind;
 import io.windowgate.store.DeliveryRecords;
 import io.windowgate.store.DeliveryRecords.HoldReason;
 import io.windowgate.store.NotificationStore;
@@ -61,13 +63,18 @@ public final class DeliveryRecorder {
     private final SendGate gate;
     private final RetryPolicy retry;
     private final UsageLedger usage;
+    private final CustomerIdentity identity;
+    private final ActivityLog activity;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
     public DeliveryRecorder(NotificationStore store, DeliveryRecords records, OutboxClaims claims,
             SessionWindowStore windows, PolicyEvents policy,
-            ProviderErrors errors, SendGate gate, RetryPolicy retry, UsageLedger usage, Clock clock) {
+            ProviderErrors errors, SendGate gate, RetryPolicy retry, UsageLedger usage, CustomerIdentity identity,
+            ActivityLog activity, Clock clock) {
+        this.activity = activity;
         this.usage = usage;
+        this.identity = identity;
         this.store = store;
         this.records = records;
         this.claims = claims;
@@ -86,8 +93,9 @@ public final class DeliveryRecorder {
     public Status sent(Notification n, String route, String responseBody, Instant lastInboundAt, Category category)
             throws SQLException {
         String wamid = null;
+        JsonNode answer = null;
         try {
-            JsonNode answer = json.readTree(responseBody == null ? "" : responseBody);
+            answer = json.readTree(responseBody == null ? "" : responseBody);
             wamid = answer == null ? null : answer.path("messages").path(0).path("id").asText(null);
         } catch (IOException e) {
             LOG.warn("Notification {}: provider answered 2xx with a body that is not JSON; no wamid stored", n.id());
@@ -98,8 +106,29 @@ public final class DeliveryRecorder {
             throw notRecorded(n, "the provider accepted it as a " + route + " message (wamid " + wamid
                     + "), but the database could not record that", e);
         }
+        activity.sent(route);
         LOG.info("Notification {} sent to {} as a {} message (wamid {})", n.id(), PhoneMask.mask(n.to()), route, wamid);
+        if (answer != null) {
+            learnIdentity(n, answer);
+        }
         return Status.SENT;
+    }
+
+    /**
+     * The answer's {@code contacts[]} may say the customer is known to WhatsApp by another wa_id. The send is recorded
+     * already, so a failure to store the link only costs the link: the next send or webhook teaches it again.
+     */
+    private void learnIdentity(Notification n, JsonNode answer) {
+        try {
+            int released = identity.learnFromSendAnswer(n.to(), answer);
+            if (released > 0) {
+                LOG.info("{} held notifications to {} released: the customer's window is open under their wa_id",
+                        released, PhoneMask.mask(n.to()));
+            }
+        } catch (SQLException e) {
+            LOG.warn("Notification {}: the customer's wa_id from the send answer could not be stored ({}); it is "
+                    + "learned again from the next send or webhook", n.id(), e.getMessage());
+        }
     }
 
     /** The gate did not let the send go now (pause, Retry-After, pacing): it waits in the outbox. Returns QUEUED. */
@@ -194,6 +223,7 @@ public final class DeliveryRecorder {
                 + ") is PAUSED by Meta (error 132015): held until it is unpaused";
         records.noteError(n.id(), error.code(), error.title(), error.details());
         records.markNotSendable(n.id(), Status.HELD, reason, HoldReason.TEMPLATE);
+        activity.record(Kind.HELD);
         LOG.warn("Notification {}: {}", n.id(), reason);
         return Status.HELD;
     }
@@ -203,6 +233,9 @@ public final class DeliveryRecorder {
         Status status = verdict.action() == Action.HOLD ? Status.HELD : Status.REJECTED;
         records.markNotSendable(n.id(), status, verdict.reason(),
                 status == Status.HELD ? HoldReason.TEMPLATE : null);
+        if (status == Status.HELD) {
+            activity.record(Kind.HELD);
+        }
         LOG.info("Notification {} to {} {} before sending: {}", n.id(), PhoneMask.mask(n.to()), status,
                 verdict.reason());
         return status;
@@ -284,6 +317,9 @@ public final class DeliveryRecorder {
                 ? "window closed and no template given: held until the customer writes in"
                 : "window closed and no template given (window.closed-without-template=reject)";
         records.markNotSendable(n.id(), status, reason);
+        if (status == Status.HELD) {
+            activity.record(Kind.HELD);
+        }
         LOG.info("Notification {} to {} {}: {}", n.id(), PhoneMask.mask(n.to()), status, reason);
         return status;
     }
@@ -291,6 +327,7 @@ public final class DeliveryRecorder {
     private Status failed(Notification n, String route, ProviderError error, String suffix) throws SQLException {
         String details = error.details() == null ? suffix.trim() : error.details() + suffix;
         records.markFailed(n.id(), route, error.code(), error.title(), details.isEmpty() ? null : details);
+        activity.record(Kind.FAILED);
         LOG.warn("Notification {} to {} FAILED as a {} message: {}{}", n.id(), PhoneMask.mask(n.to()), route,
                 error.describe(), suffix);
         return Status.FAILED;

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,8 @@ import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.notification.Status;
+import io.windowgate.ops.ActivityLog;
+import io.windowgate.ops.ActivityLog.Kind;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.DeliveryRecords;
 import io.windowgate.store.DeliveryRecords.StatusOutcome;
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * again later, anything else is FAILED. Loops over every entry, change, message and status; other fields are ignored.
  * Each change is applied to the business number its {@code metadata.phone_number_id} names: a message to number B
  * opens B's window only. A change for a number not configured here changes nothing; it is recorded as a source
- * rejection (source {@code webhook}) and logged.
+ * rejection (source {@code webhook}) and logged. Customers are matched by whichever id arrives, through
+ * {@link CustomerIdentity}: a message from a wa_id opens the windows of every number linked to it.
  */
 public final class WebhookEvents {
 
@@ -45,11 +49,15 @@ public final class WebhookEvents {
     private final Clock clock;
     private final BusinessNumbers numbers;
     private final SourceStore rejections;
+    private final CustomerIdentity identity;
+    private final ActivityLog activity;
     private final ObjectMapper json = new ObjectMapper();
 
     public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecords records,
             DeliveryRecorder delivery, PolicyEvents policy, UsageLedger usage, Clock clock, BusinessNumbers numbers,
-            SourceStore rejections) {
+            SourceStore rejections, CustomerIdentity identity, ActivityLog activity) {
+        this.activity = activity;
+        this.identity = identity;
         this.numbers = numbers;
         this.rejections = rejections;
         this.usage = usage;
@@ -110,13 +118,15 @@ public final class WebhookEvents {
                         continue;
                     }
                     case "user_preferences" -> {
-                        policy.userPreferences(value);
+                        policy.userPreferences(value, identity);
                         continue;
                     }
                     default -> {
                         continue;
                     }
                 }
+                // who is who first: a message below may name its customer only by an id these entries link
+                released += identity.learnFromContacts(value.path("contacts"));
                 for (JsonNode message : value.path("messages")) {
                     messages++;
                     released += inboundMessage(number, message);
@@ -146,30 +156,51 @@ public final class WebhookEvents {
     }
 
     /**
-     * Opens or refreshes the customer's window on business number {@code number}; returns how many HELD notifications
-     * from that number it released. Consent and marketing opt-out (policy.inboundText) are the customer's choice, kept
-     * per customer whichever number they wrote to.
+     * Opens or refreshes the customer's windows on business number {@code number}, under every number of theirs known
+     * ({@code from} is their wa_id; {@code from_user_id}, their BSUID, may come alone); returns how many HELD
+     * notifications from that number it released. A message naming only an unknown BSUID is kept until the BSUID is
+     * linked. Consent and marketing opt-out (policy.inboundText) are the customer's choice, kept per customer whichever
+     * number they wrote to.
      */
     private int inboundMessage(String number, JsonNode message) throws SQLException {
         String from = message.path("from").asText("");
+        String userId = message.path("from_user_id").asText("");
+        String wamid = message.path("id").asText(null);
         long epochSeconds = message.path("timestamp").asLong(-1);
-        if (!from.matches("\\d{6,15}") || epochSeconds <= 0) {
-            LOG.warn("Ignored an inbound message without a usable sender or timestamp (message id {})",
+        boolean hasWaId = CustomerIdentity.isWaId(from);
+        boolean hasUserId = CustomerIdentity.isUserId(userId);
+        if ((!hasWaId && !hasUserId) || epochSeconds <= 0) {
+            String reason = "inbound message without a usable sender (from: a wa_id of 6 to 15 digits, or from_user_id:"
+                    + " a business-scoped user id such as US.1234), id or timestamp; nothing was changed";
+            LOG.warn("Ignored an inbound message to number {}: {} (message id {})", number, reason,
                     message.path("id").asText("?"));
+            rejections.reject("webhook", "message " + message.path("id").asText("?"), "inbound message to number "
+                    + number, reason);
             return 0;
         }
-        String recipient = "+" + from;
         // a timestamp ahead of our clock must not stretch the window past what the customer actually gave; compared as
         // seconds, since one past Instant.MAX cannot even be made into an Instant
         Instant now = clock.instant();
         Instant at = epochSeconds > now.getEpochSecond() ? now : Instant.ofEpochSecond(epochSeconds);
-        boolean moved = windows.recordInbound(number, recipient, at, message.path("id").asText(null));
-        if ("text".equals(message.path("type").asText())) {
-            policy.inboundText(recipient, message.path("text").path("body").asText(null), at);
+        Set<String> customerNumbers = identity.numbersOf(hasWaId ? from : null, hasUserId ? userId : null);
+        if (customerNumbers.isEmpty()) {
+            identity.unmatched(number, userId, wamid != null ? wamid : userId + "@" + epochSeconds, at);
+            return 0;
         }
-        int released = moved ? notifications.releaseHeld(number, recipient) : 0;
-        LOG.info("Inbound message from {} to number {} at {}: window {}{}", PhoneMask.mask(recipient), number, at,
+        int released = 0;
+        boolean moved = false;
+        for (String recipient : customerNumbers) {
+            boolean movedHere = windows.recordInbound(number, recipient, at, wamid);
+            if ("text".equals(message.path("type").asText())) {
+                policy.inboundText(recipient, message.path("text").path("body").asText(null), at);
+            }
+            released += movedHere ? notifications.releaseHeld(number, recipient) : 0;
+            moved |= movedHere;
+        }
+        String customer = hasWaId ? PhoneMask.mask("+" + from) : "user id " + userId;
+        LOG.info("Inbound message from {} to number {} at {}: window {}{}{}", customer, number, at,
                 moved ? "opened or refreshed" : "unchanged (older or repeated message)",
+                customerNumbers.size() > 1 ? " for " + customerNumbers.size() + " numbers of this customer" : "",
                 released > 0 ? "; " + released + " held notifications released" : "");
         return released;
     }
@@ -189,6 +220,7 @@ public final class WebhookEvents {
             LOG.debug("Ignored status '{}' for message {}", status.path("status").asText(), wamid);
             return false;
         }
+        identity.learnFromStatus(status);
         // Meta's billing decision for this message, on whichever status carries it
         usage.priced(wamid, callbackId, status.get("pricing"));
         ProviderError error = null;
@@ -216,6 +248,9 @@ public final class WebhookEvents {
         StatusOutcome outcome = records.applyStatus(wamid, callbackId, target,
                 error == null ? null : error.code(), error == null ? null : error.title(),
                 error == null ? null : error.details(), false);
+        if (outcome == StatusOutcome.APPLIED && target != Status.SENT) {
+            activity.record(Kind.valueOf(target.name()));
+        }
         if (target == Status.FAILED && outcome == StatusOutcome.APPLIED) {
             LOG.warn("Notification {} FAILED at the provider: {}", callbackId,
                     error == null ? "no error details" : error.describe());
@@ -231,9 +266,16 @@ public final class WebhookEvents {
         if (outcome != StatusOutcome.REROUTE) {
             return false;
         }
-        String recipientDigits = status.path("recipient_id").asText("");
-        if (recipientDigits.matches("\\d{6,15}")) {
-            windows.closeByProvider(number, "+" + recipientDigits, clock.instant());
+        // the customer's window on this number is closed under every number of theirs, the one sent to included
+        Set<String> customerNumbers = identity.numbersOf(status.path("recipient_id").asText(null),
+                status.path("recipient_user_id").asText(null));
+        StoredNotification stored = notifications.findForStatus(wamid, callbackId);
+        if (stored != null) {
+            customerNumbers.add(stored.notification().to());
+        }
+        Instant refusedAt = clock.instant();
+        for (String recipient : customerNumbers) {
+            windows.closeByProvider(number, recipient, refusedAt);
         }
         LOG.info("Notification {}: provider refused the session message, window closed (131047); re-routing",
                 callbackId);

@@ -248,4 +248,39 @@ class SandboxProviderTest {
         assertThat(sandbox.receivedMessages()).extracting(m -> m.get("biz_opaque_callback_data"))
                 .containsExactly("second", "first");
     }
+
+    @Test
+    void aCustomerWithAnotherWaIdIsAnsweredAndWritesInUnderIt() throws Exception {
+        byte[] inbound = sandbox.customerWrites(null, TO, "hi", "4155550123", null, null);
+        assertThat(tree(inbound).at("/entry/0/changes/0/value/messages/0/from").asText()).isEqualTo("4155550123");
+        assertThat(tree(inbound).at("/entry/0/changes/0/value/contacts/0/wa_id").asText()).isEqualTo("4155550123");
+
+        // the window WhatsApp keeps is the customer's, whichever form of their number a send names
+        SandboxProvider.Answer text = sendText("to-typed");
+        assertThat(text.httpStatus()).isEqualTo(200);
+        assertThat(tree(text.body()).at("/contacts/0/input").asText()).isEqualTo(TO);
+        assertThat(tree(text.body()).at("/contacts/0/wa_id").asText()).as("remembered").isEqualTo("4155550123");
+        assertThat(tree(text.statusWebhook()).at("/entry/0/changes/0/value/statuses/0/recipient_id").asText())
+                .isEqualTo("4155550123");
+    }
+
+    @Test
+    void aCustomerWithAUserIdCanWriteWithTheirNumberWithheld() throws Exception {
+        assertThatThrownBy(() -> sandbox.customerWrites(null, TO, "hi", null, null, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("userId=");
+        assertThatThrownBy(() -> sandbox.customerWrites(null, TO, "hi", null, "not a bsuid", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'not a bsuid'");
+        sandbox.customerWrites(null, TO, "hi", null, "US.13491208655302741918", null);
+
+        JsonNode value = tree(sandbox.customerWrites(null, TO, "again", null, null, true))
+                .at("/entry/0/changes/0/value");
+
+        assertThat(value.at("/messages/0/from_user_id").asText()).isEqualTo("US.13491208655302741918");
+        assertThat(value.at("/messages/0").has("from")).as("number withheld").isFalse();
+        assertThat(value.at("/contacts/0").has("wa_id")).isFalse();
+        assertThat(value.at("/contacts/0/user_id").asText()).isEqualTo("US.13491208655302741918");
+        JsonNode status = tree(sendTemplate("to-bsuid").statusWebhook()).at("/entry/0/changes/0/value/statuses/0");
+        assertThat(status.path("recipient_id").asText()).isEqualTo("14155550123");
+        assertThat(status.path("recipient_user_id").asText()).isEqualTo("US.13491208655302741918");
+    }
 }

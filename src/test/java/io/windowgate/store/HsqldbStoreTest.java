@@ -32,6 +32,15 @@ class HsqldbStoreTest {
         }
     }
 
+    /** ContactStore (customer identity). */
+    @Nested
+    class Contacts extends ContactStoreContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
+
     /** ExpirySweep on HSQLDB. */
     @Nested
     class Sweep extends ExpirySweepContract {

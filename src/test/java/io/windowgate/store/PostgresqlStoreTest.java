@@ -49,6 +49,15 @@ class PostgresqlStoreTest {
         }
     }
 
+    /** ContactStore (customer identity). */
+    @Nested
+    class Contacts extends ContactStoreContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
+
     /** ExpirySweep on PostgreSQL. */
     @Nested
     class Sweep extends ExpirySweepContract {
