@@ -11,7 +11,8 @@ import org.apache.camel.http.base.HttpHeaderFilterStrategy;
  */
 public final class ResponseHeaderFilter extends HttpHeaderFilterStrategy {
 
-    private static final Set<String> RESPONSE_HEADERS = Set.of("content-type", "retry-after", "location", "www-authenticate");
+    private static final Set<String> RESPONSE_HEADERS = Set.of("content-type", "retry-after", "location",
+            "www-authenticate", "content-security-policy");
 
     @Override
     public boolean applyFilterToCamelHeaders(String headerName, Object headerValue, Exchange exchange) {
