@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -90,6 +91,14 @@ class OpenApiDocumentTest {
                         - log:
                             message: hi
                 - route:
+                    id: query-api
+                    routeConfigurationId: view-api-errors
+                    from:
+                      uri: "platform-http:/api/queried?httpMethodRestrict=PUT"
+                      steps:
+                        - log:
+                            message: hi
+                - route:
                     id: not-http
                     routeConfigurationId: view-api-errors
                     from:
@@ -98,7 +107,7 @@ class OpenApiDocumentTest {
                         - log:
                             message: hi
                 """);
-        assertThat(served(dir)).containsExactly("DELETE /api/extras/{}", "GET /api/extras/{}");
+        assertThat(served(dir)).containsExactly("DELETE /api/extras/{}", "GET /api/extras/{}", "PUT /api/queried");
         assertThat(documented(document)).contains("GET /api/notifications/{}", "POST /api/notifications")
                 .doesNotContain("GET /api/extras/{}");
     }
@@ -238,8 +247,14 @@ class OpenApiDocumentTest {
                     if (!uri.startsWith("platform-http:")) {
                         continue;
                     }
-                    String path = normalised(uri.substring("platform-http:".length()).split("\\?", 2)[0]);
+                    String[] pathAndQuery = uri.substring("platform-http:".length()).split("\\?", 2);
+                    String path = normalised(pathAndQuery[0]);
                     String restrict = from.path("parameters").path("httpMethodRestrict").asString("");
+                    if (restrict.isBlank() && pathAndQuery.length > 1) {
+                        // the option may sit in the URI's query instead
+                        Matcher inQuery = Pattern.compile("(?:^|&)httpMethodRestrict=([^&]*)").matcher(pathAndQuery[1]);
+                        restrict = inQuery.find() ? inQuery.group(1) : "";
+                    }
                     if (restrict.isBlank()) {
                         operations.add("ANY " + path + " (set httpMethodRestrict: the document lists methods)");
                     }
