@@ -9,10 +9,11 @@ public final class WindowgateApplication {
     }
 
     public static void main(String[] args) throws Exception {
-        // before anything logs: Log4j names its console appender after the format and, with another value, would
-        // start with no log output at all
+        // before anything logs, as Log4j reads its configuration once, at the first logger
         String format = System.getProperty("log.format", System.getenv().getOrDefault("LOG_FORMAT", "text"));
-        if (!format.equals("text") && !format.equals("json")) {
+        if (format.equals("json")) {
+            System.setProperty("log4j2.configurationFile", "classpath:log4j2.properties,classpath:log4j2-json.properties");
+        } else if (!format.equals("text")) {
             System.err.println("LOG_FORMAT (or -Dlog.format) is '" + format + "': use text or json");
             System.exit(2);
         }
