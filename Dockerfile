@@ -62,8 +62,8 @@ USER 10001:10001
 
 EXPOSE 8080 9876
 
-# liveness only: readiness (/observe/health) is DOWN while sending is paused after an account-level error, and
-# restarting the container would not fix an expired token
+# liveness: the JVM and Camel run. Readiness (/observe/health/ready: the database answers, the routes run) is for a
+# load balancer or Kubernetes (deploy/kubernetes), and a database outage is not fixed by restarting the container
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${CAMEL_MANAGEMENT_PORT:-9876}/observe/health/live" || exit 1
 

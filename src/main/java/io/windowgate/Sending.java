@@ -47,7 +47,8 @@ final class Sending {
         Registry registry = context.getRegistry();
         windowPolicy = new SessionWindowPolicy(clock, settings.getInt("window.hours"),
                 settings.getDuration("window.safety-margin"));
-        ProviderErrors providerErrors = new ProviderErrors(clock);
+        ProviderErrors providerErrors = new ProviderErrors(clock,
+                () -> registry.findSingleByType(MeterRegistry.class));
         outbox = new Outbox(stores.claims, clock, outboxLease(settings), settings.getInt("outbox.batch-size"),
                 longestSend(settings));
         gate = new SendGate(stores.sendingState, clock, System::nanoTime,

@@ -8,9 +8,12 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * Readiness reports DOWN while sending is paused after an account-level provider error (token expired, account locked,
- * policy block): notifications are still accepted and queued, but none go out until the pause ends or an operator
- * resumes. Liveness is not affected: restarting would not help.
+ * Shows the sending state on /observe/health without ever taking readiness down. A pause after an account-level
+ * provider error (token expired, account locked, policy block) stops only the sends: webhooks, CRM pushes, pulls and
+ * drops are still accepted and queued, so the node can accept work. A load balancer or Kubernetes Service that took
+ * every paused node out would refuse that work at the door (503) for the whole pause, on every node at once, as the
+ * pause is shared. The pause is reported here as details, as the gauge {@code windowgate_sending_paused}, and by the
+ * alert built on it. Not in liveness either: restarting would not help.
  */
 public final class SendingHealthCheck extends AbstractHealthCheck {
 
@@ -28,19 +31,23 @@ public final class SendingHealthCheck extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        builder.up();
         try {
             Pause pause = gate.pause();
             if (pause == null) {
-                builder.up();
+                builder.detail("state", "SENDING");
                 return;
             }
+            builder.detail("state", "PAUSED");
             builder.detail("paused.until", pause.until().toString());
             builder.detail("paused.error.code", pause.errorCode());
             builder.message("sending paused until " + pause.until() + ": " + pause.reason()
-                    + "; notifications stay queued. Resume with POST /api/sending/resume once the cause is fixed.");
-            builder.down();
+                    + "; notifications are still accepted and stay queued. Resume with POST /api/sending/resume once "
+                    + "the cause is fixed.");
         } catch (Exception e) {
-            builder.message("cannot read the sending state: " + e.getMessage()).down();
+            // the database check reports the database; this one only cannot tell the state
+            builder.detail("state", "UNKNOWN");
+            builder.message("cannot read the sending state: " + e.getMessage());
         }
     }
 }

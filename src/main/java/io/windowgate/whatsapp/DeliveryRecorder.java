@@ -146,6 +146,7 @@ public final class DeliveryRecorder {
     public Status attemptFailed(Notification n, String route, Exception exception) {
         rethrowNotRecorded(exception);
         Failure failure = errors.classify(exception);
+        errors.count(failure.error(), failure.errorClass(), "answer");
         try {
             return settle(n, route, failure);
         } catch (SQLException e) {
@@ -241,6 +242,11 @@ public final class DeliveryRecorder {
         return status;
     }
 
+    /** Counts the error of a failed status webhook with the errors of the send answers. */
+    public void countFailedStatus(ProviderError error) {
+        errors.count(error, ErrorClass.of(error), "webhook");
+    }
+
     /**
      * A failed status webhook: the same classes as a failed answer. Returns true when the notification went back into
      * the outbox; false when it is final (the caller stores FAILED) or had moved on.
@@ -267,6 +273,7 @@ public final class DeliveryRecorder {
      */
     public void windowClosed(Notification n, Exception exception) throws SQLException {
         ProviderError error = errors.classify(exception).error();
+        errors.count(error, ErrorClass.REROUTE, "answer");
         windows.closeByProvider(n.sender(), n.to(), clock.instant());
         records.noteError(n.id(), error.code(), error.title(), error.details());
         LOG.info("Notification {}: provider says the window of {} is closed (131047); re-routing", n.id(),

@@ -10,12 +10,16 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLHandshakeException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 
@@ -28,9 +32,34 @@ public final class ProviderErrors {
 
     private final ObjectMapper json = new ObjectMapper();
     private final Clock clock;
+    private final Supplier<MeterRegistry> meters;
 
     public ProviderErrors(Clock clock) {
+        this(clock, () -> null);
+    }
+
+    /** With {@code meters}, {@link #count} counts each error in {@code windowgate_provider_errors_total}. */
+    public ProviderErrors(Clock clock, Supplier<MeterRegistry> meters) {
         this.clock = clock;
+        this.meters = meters;
+    }
+
+    /**
+     * Counts one provider error by code and class, and by where it came from: {@code answer} (the answer to a send)
+     * or {@code webhook} (a failed status). The code label is the Cloud API code, else {@code http-<status>}, else
+     * {@code transport} (no answer at all).
+     */
+    public void count(ProviderError error, ErrorClass errorClass, String origin) {
+        MeterRegistry registry = meters.get();
+        if (registry == null) {
+            return;
+        }
+        String code = error.code() != null ? error.code().toString()
+                : error.httpStatus() > 0 ? "http-" + error.httpStatus() : "transport";
+        Counter.builder("windowgate.provider.errors")
+                .description("Provider errors by Cloud API code, class (what Windowgate does about it) and origin")
+                .tag("code", code).tag("class", errorClass.name().toLowerCase(Locale.ROOT)).tag("origin", origin)
+                .register(registry).increment();
     }
 
     /**

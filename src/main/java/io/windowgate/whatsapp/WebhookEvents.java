@@ -74,8 +74,10 @@ public final class WebhookEvents {
      *
      * @param released notifications put back into the outbox: held ones whose recipient wrote in, and ones to send
      *                 again after a failed status (re-routed after 131047, or retried)
+     * @param oldestEventAt the provider's timestamp of the oldest message or status in the body (how late it is
+     *                 applied is the webhook lag); null when none has a usable one
      */
-    public record Outcome(int messages, int statuses, int released) {
+    public record Outcome(int messages, int statuses, int released, Instant oldestEventAt) {
     }
 
     /** Thrown for a body that is not a WhatsApp webhook; the route answers 400. */
@@ -98,6 +100,7 @@ public final class WebhookEvents {
         int messages = 0;
         int statuses = 0;
         int released = 0;
+        long oldest = Long.MAX_VALUE;
         for (JsonNode entry : root.path("entry")) {
             for (JsonNode change : entry.path("changes")) {
                 JsonNode value = change.path("value");
@@ -129,15 +132,20 @@ public final class WebhookEvents {
                 released += identity.learnFromContacts(value.path("contacts"));
                 for (JsonNode message : value.path("messages")) {
                     messages++;
+                    oldest = Math.min(oldest, message.path("timestamp").asLong(Long.MAX_VALUE));
                     released += inboundMessage(number, message);
                 }
                 for (JsonNode status : value.path("statuses")) {
                     statuses++;
+                    oldest = Math.min(oldest, status.path("timestamp").asLong(Long.MAX_VALUE));
                     released += statusUpdate(number, status) ? 1 : 0;
                 }
             }
         }
-        return new Outcome(messages, statuses, released);
+        // a timestamp beyond what an Instant holds is no time at all
+        Instant oldestAt = oldest > 0 && oldest <= clock.instant().getEpochSecond() ? Instant.ofEpochSecond(oldest)
+                : null;
+        return new Outcome(messages, statuses, released, oldestAt);
     }
 
     /**
@@ -227,6 +235,7 @@ public final class WebhookEvents {
         JsonNode errors = status.path("errors");
         if (errors.isArray() && !errors.isEmpty()) {
             error = ProviderErrors.fromErrorObject(0, errors.get(0));
+            delivery.countFailedStatus(error);
         }
         if (target == Status.FAILED && error != null && PolicyEvents.teaches(error.code())) {
             StoredNotification stored = notifications.findForStatus(wamid, callbackId);

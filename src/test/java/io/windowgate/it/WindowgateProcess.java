@@ -145,9 +145,8 @@ public final class WindowgateProcess implements AutoCloseable {
     }
 
     /**
-     * Waits until GET /observe/health answers at all (200 UP or 503 DOWN): the app has started. Use it after a
-     * restart with a file left in the drop folder: Camel reports the consumer csv-drop-ingest DOWN ("has not yet
-     * polled") until its first poll, which is the whole re-read of that file, ends.
+     * Waits until GET /observe/health answers at all (200 UP or 503 DOWN): the app has started, whatever its checks
+     * say (a database still coming back, say).
      */
     public WindowgateProcess waitStarted(Duration timeout) {
         return waitHealth(timeout, false);

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -280,6 +282,29 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
 
     String base() {
         return "http://localhost:" + serverPort;
+    }
+
+    /** GETs a path of the management port: /observe/health..., /observe/metrics. */
+    HttpResponse<String> getManagement(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                + context.resolvePropertyPlaceholders("{{camel.management.port}}") + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * The value of the series {@code name} on /observe/metrics, as Prometheus scrapes it, whose labels contain
+     * {@code label} (e.g. {@code status="HELD"}; null: any series of the name); null when there is none.
+     */
+    Double metric(String name, String label) throws Exception {
+        HttpResponse<String> metrics = getManagement("/observe/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{([^}]*)\\})? (\\S+)$").matcher(metrics.body());
+        while (m.find()) {
+            if (label == null || (m.group(1) != null && m.group(1).contains(label))) {
+                return Double.valueOf(m.group(2));
+            }
+        }
+        return null;
     }
 
     static long minutesAgo(long minutes) {

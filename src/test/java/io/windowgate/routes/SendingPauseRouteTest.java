@@ -6,8 +6,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -19,8 +17,9 @@ import io.windowgate.notification.Status;
 import org.junit.jupiter.api.Test;
 
 /**
- * Account-level errors (190 token expired): all sending pauses, everything stays queued, readiness reports it, and
- * sending resumes on an operator's call or when the pause ends.
+ * Account-level errors (190 token expired): all sending pauses, everything stays queued, the node stays ready (it
+ * still accepts work) with the pause in its health details and metrics, and sending resumes on an operator's call or
+ * when the pause ends.
  */
 class SendingPauseRouteTest extends RouteTestSupport {
 
@@ -50,10 +49,18 @@ class SendingPauseRouteTest extends RouteTestSupport {
         return IDS.stream().mapToLong(this::sendsOf).sum();
     }
 
-    private HttpResponse<String> health() throws Exception {
-        String port = context.resolvePropertyPlaceholders("{{camel.management.port}}");
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/observe/health")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+    /** GET /observe/health{@code path} on the management port ("/ready" for readiness, "?data=true" with details). */
+    private HttpResponse<String> health(String path) throws Exception {
+        return getManagement("/observe/health" + path);
+    }
+
+    private JsonNode sendingCheck(HttpResponse<String> health) throws Exception {
+        for (JsonNode check : json.readTree(health.body()).path("checks")) {
+            if (check.path("name").asText().equals("sending")) {
+                return check;
+            }
+        }
+        throw new AssertionError("no sending check in " + health.body());
     }
 
     @Test
@@ -74,9 +81,17 @@ class SendingPauseRouteTest extends RouteTestSupport {
         JsonNode state = json.readTree(get("/api/sending", ADMIN_TOKEN).body());
         assertThat(state.path("state").asText()).isEqualTo("PAUSED");
         assertThat(state.path("errorCode").asInt()).isEqualTo(190);
-        HttpResponse<String> health = health();
-        assertThat(health.statusCode()).isEqualTo(503);
-        assertThat(health.body()).contains("sending paused");
+        // a paused node still accepts work: it stays ready (in a cluster, a Service would otherwise refuse the webhooks
+        // and CRM pushes of every node at once); the pause shows in the details and as a gauge
+        HttpResponse<String> health = health("?data=true");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health("/ready").statusCode()).isEqualTo(200);
+        JsonNode sending = sendingCheck(health);
+        assertThat(sending.path("status").asText()).isEqualTo("UP");
+        assertThat(sending.path("data").path("state").asText()).isEqualTo("PAUSED");
+        assertThat(sending.path("data").path("paused.error.code").asInt()).isEqualTo(190);
+        assertThat(sending.path("message").asText()).contains("sending paused");
+        assertThat(metric("windowgate_sending_paused", null)).isEqualTo(1.0);
 
         HttpResponse<String> resumed = postJson("/api/sending/resume", ADMIN_TOKEN, "");
         assertThat(resumed.statusCode()).isEqualTo(200);
@@ -85,7 +100,10 @@ class SendingPauseRouteTest extends RouteTestSupport {
         await().atMost(WAIT).until(() -> IDS.stream().allMatch(id -> statusOf(id) == Status.SENT));
         assertThat(totalSends()).as("one refused send, then each once").isEqualTo(4);
         assertThat(json.readTree(get("/api/sending", ADMIN_TOKEN).body()).path("state").asText()).isEqualTo("SENDING");
-        await().atMost(WAIT).untilAsserted(() -> assertThat(health().body()).doesNotContain("sending paused"));
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(sendingCheck(health("?data=true")).path("data").path("state").asText()).isEqualTo("SENDING");
+            assertThat(metric("windowgate_sending_paused", null)).isZero();
+        });
     }
 
     @Test

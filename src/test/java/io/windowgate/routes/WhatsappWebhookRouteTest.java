@@ -118,4 +118,39 @@ class WhatsappWebhookRouteTest extends RouteTestSupport {
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.body()).contains("entry");
     }
+
+    @Test
+    void aButtonPressOrAListReplyOpensTheWindowLikeAnyMessage() throws Exception {
+        String[][] replies = {
+            {"14155550131", "\"type\":\"interactive\",\"interactive\":{\"type\":\"button_reply\","
+                + "\"button_reply\":{\"id\":\"track\",\"title\":\"Track my order\"}}"},
+            {"14155550132", "\"type\":\"interactive\",\"interactive\":{\"type\":\"list_reply\","
+                + "\"list_reply\":{\"id\":\"slot-2\",\"title\":\"Tuesday\",\"description\":\"9-12\"}}"},
+            {"14155550133", "\"type\":\"button\",\"button\":{\"payload\":\"CONFIRM\",\"text\":\"Confirm\"},"
+                + "\"context\":{\"from\":\"15550000000\",\"id\":\"wamid.template\"}"}};
+        for (String[] reply : replies) {
+            context.getRegistry().lookupByNameAndType("notificationIntake",
+                    io.windowgate.notification.NotificationIntake.class).accept(
+                    io.windowgate.notification.NotificationRequest.from("crm").id("held-" + reply[0])
+                            .to("+" + reply[0]).text("Your order shipped").build());
+        }
+        for (String[] reply : replies) {
+            await().atMost(WAIT).until(() -> statusOf("held-" + reply[0]) == Status.HELD);
+        }
+
+        for (String[] reply : replies) {
+            String body = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba\",\"changes\":[{"
+                    + "\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
+                    + "\"phone_number_id\":\"123\"},\"messages\":[{\"from\":\"" + reply[0] + "\",\"id\":\"wamid.in."
+                    + reply[0] + "\",\"timestamp\":\"" + minutesAgo(1) + "\"," + reply[1] + "}]}}]}]}";
+            assertThat(postSignedWebhook(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)).statusCode())
+                    .isEqualTo(200);
+        }
+
+        for (String[] reply : replies) {
+            assertThat(windows().lastInboundAt("+" + reply[0])).as(reply[1]).isNotNull();
+            await().atMost(WAIT).until(() -> statusOf("held-" + reply[0]) == Status.SENT);
+            assertThat(stored("held-" + reply[0]).route()).isEqualTo("session");
+        }
+    }
 }

@@ -59,6 +59,15 @@ class HsqldbStoreTest {
         }
     }
 
+    /** MetricsStore on HSQLDB. */
+    @Nested
+    class Metrics extends MetricsStoreContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
+
     @Nested
     class Policy extends PolicyStoresContract {
         @Override

@@ -76,6 +76,15 @@ class PostgresqlStoreTest {
         }
     }
 
+    /** MetricsStore on PostgreSQL. */
+    @Nested
+    class Metrics extends MetricsStoreContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
+
     @Nested
     class Policy extends PolicyStoresContract {
         @Override
