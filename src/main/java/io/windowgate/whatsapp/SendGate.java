@@ -255,11 +255,16 @@ public final class SendGate {
      * <li>a window: a send starts no earlier than one second after the send {@code limit} places before it (a ring of
      * the last {@code limit} start times), which alone bounds every window to {@code limit} sends.</li>
      * </ul>
-     * {@link #reserve} may book a start in the near future: the caller waits until then.
+     * The window is {@link #MARGIN} longer than a second: the provider counts the requests when they arrive, and a
+     * request leaves a few milliseconds after its turn, later or sooner than the one before it (thread scheduling, the
+     * network). The spacing is the window's length divided by its sends, so it is the window rule only that stops a
+     * burst. {@link #reserve} may book a start in the near future: the caller waits until then.
      */
     static final class SendRate {
         private static final long SECOND = 1_000_000_000L;
         private static final double BURST_SECONDS = 0.1;
+        /** Room for requests that arrive at the provider closer together than their turns were: 2.5 % of the rate. */
+        static final long MARGIN = 25_000_000L;
 
         private long interval;
         private long tolerance;
@@ -310,8 +315,8 @@ public final class SendGate {
         synchronized void setRate(double perSecond, long now) {
             int limit = (int) Math.max(1, Math.floor(perSecond + 1e-9));
             // below one a second (a low rate shared by several nodes): one send per 1 / perSecond
-            window = Math.max(SECOND, (long) Math.ceil(limit * SECOND / perSecond));
-            interval = (long) Math.ceil(SECOND / perSecond);
+            window = Math.max(SECOND, (long) Math.ceil(limit * SECOND / perSecond)) + MARGIN;
+            interval = (window + limit - 1) / limit;
             tolerance = (long) (Math.max(0, Math.floor(perSecond * BURST_SECONDS) - 1) * interval);
             long[] latest = new long[limit];
             int kept = Math.min(count, limit);
