@@ -331,8 +331,8 @@ public final class LoopBenchmark {
         r.line("");
         r.line("| figure | value |");
         r.line("|---|---|");
-        r.line("| sends/s, drop to last accepted send | %,.0f (%.2f of the cap %s) |", m.rate(),
-                m.rate() / effectiveCap(s), s.cap() > 0 ? s.cap() + "/s" : "none, of the rate " + s.rate());
+        r.line("| sends/s, drop to last accepted send | %,.0f (%.2f of %,.0f/s, the lower of cap and rate) |", m.rate(),
+                m.rate() / effectiveCap(s), effectiveCap(s));
         r.line("| sends/s, first to last send | %,.0f (%.2f) |", m.steadyRate(), m.steadyRate() / effectiveCap(s));
         r.line("| most sends accepted in any one second | %d |", m.mostInOneSecond());
         r.line("| sends refused with 130429 | %d |", m.refused());

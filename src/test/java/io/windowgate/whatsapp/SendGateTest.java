@@ -255,6 +255,13 @@ class SendGateTest {
         assertThat(starts.size()).isGreaterThanOrEqualTo(7_700);
     }
 
+    @Test
+    void aRateFarAboveAnyTierNeedsNoMoreMemoryThanAHundredThousandStarts() throws Exception {
+        SendGate gate = gate(1e9, Duration.ofSeconds(6), 1000, Duration.ZERO);
+
+        assertThat(admitted(gate, 1000)).as("lifted: all at once").isEqualTo(1000);
+    }
+
     /**
      * Offers sends from {@code number} for {@code duration} of test time at about twice the rate (0 to 4 every 0 to 2
      * ms), each to a new recipient; returns the test nanos at which the gate let one go.
