@@ -253,16 +253,16 @@ public final class SendGate {
      * token bucket holding a second's worth is not enough: it lets a full bucket go at once and a second's refill
      * after it, twice the rate within one second. Two rules together keep to the rate:
      * <ul>
-     * <li>spacing (GCRA, a token bucket in the form of a theoretical arrival time): one send every
-     * {@code 1 / perSecond}, with bursts of at most a tenth of a second's worth, so the sends spread over the second
-     * instead of leaving in a burst that meets every sender's answer at the same time;</li>
+     * <li>spacing (GCRA, a token bucket in the form of a theoretical arrival time): one send every {@code window /
+     * limit}, with bursts of at most a tenth of a second's worth, so the sends spread over the second instead of
+     * leaving in a burst that meets every sender's answer at the same time;</li>
      * <li>a window: a send starts no earlier than one second after the send {@code limit} places before it (a ring of
      * the last {@code limit} start times), which alone bounds every window to {@code limit} sends.</li>
      * </ul>
      * The window is {@link #MARGIN} longer than a second: the provider counts the requests when they arrive, and a
      * request leaves a few milliseconds after its turn, later or sooner than the one before it (thread scheduling, the
-     * network). The spacing is the window's length divided by its sends, so it is the window rule only that stops a
-     * burst. {@link #reserve} may book a start in the near future: the caller waits until then.
+     * network). At a steady rate the two rules agree; the window rule holds back what follows a burst.
+     * {@link #reserve} may book a start in the near future: the caller waits until then.
      */
     static final class SendRate {
         private static final long SECOND = 1_000_000_000L;
