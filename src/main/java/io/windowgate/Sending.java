@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.windowgate.cluster.RateShare;
+import io.windowgate.http.ProviderConnections;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.DispatchPolicy;
 import io.windowgate.notification.SessionWindowPolicy;
@@ -81,6 +82,8 @@ final class Sending {
         context.addService(new RateShare(stores.locks, gate, outbox.owner(), settings.getDuration("cluster.lock-max-age"),
                 clock), true, true);
 
+        bindConnections(context, settings);
+
         registry.bind("usageLedger", usage);
         registry.bind("outbox", outbox);
         registry.bind("sendGate", gate);
@@ -128,6 +131,22 @@ final class Sending {
             LOG.info("Template registry sync is on: every {} from the WhatsApp Business Account {}", interval, wabaId);
         }
         return sync;
+    }
+
+    /**
+     * The connection pools of the http and https components (camel.component.http(s).client-connection-manager), each
+     * with its component's limits and the provider's timeouts; they check and evict idle connections.
+     */
+    private static void bindConnections(CamelContext context, Settings settings) throws Exception {
+        for (String component : new String[] {"http", "https"}) {
+            String prefix = "camel.component." + component + ".";
+            ProviderConnections connections = new ProviderConnections(settings.getInt(prefix + "connections-per-route"),
+                    settings.getInt(prefix + "max-total-connections"),
+                    Duration.ofMillis(settings.getLong("whatsapp.connect-timeout-ms")),
+                    Duration.ofMillis(settings.getLong("whatsapp.response-timeout-ms")));
+            context.addService(connections, true, true);
+            context.getRegistry().bind(component + "Connections", connections.manager());
+        }
     }
 
     /** Loads templates.file into the registry at start; a file that cannot be used stops the start with the reason. */

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * Decides, just before each provider call, whether it may go now. In order: sending is not paused (account-level
  * error), the provider's Retry-After has passed, the recipient has a token left (pair rate: one message per
  * {@code pairInterval}, bursts of {@code pairBurst}), and the number stays under {@code maxPerSecond} across all routes
- * (a token bucket holding one second's worth). A short wait for a global token is spent here; anything longer comes
- * back as a deferral, and the notification waits in the outbox instead of holding a thread.
+ * ({@link SendRate}: never more than that in any one second, in bursts of a tenth of a second's worth). A short wait for
+ * the number's turn is spent here; anything longer comes back as a deferral, and the notification waits in the outbox
+ * instead of holding a thread.
  */
 public final class SendGate {
 
@@ -84,7 +85,7 @@ public final class SendGate {
             throw new IllegalArgumentException("the max-messages-per-second of number '" + alias + "' must be positive");
         }
         NumberRate rate = new NumberRate(maxPerSecond, nanoTime.getAsLong());
-        rate.bucket.setRate(maxPerSecond / sharedBy, nanoTime.getAsLong());
+        rate.sends.setRate(maxPerSecond / sharedBy, nanoTime.getAsLong());
         rates.put(alias, rate);
     }
 
@@ -96,7 +97,7 @@ public final class SendGate {
         int n = Math.max(1, nodes);
         if (n != sharedBy) {
             long now = nanoTime.getAsLong();
-            rates.values().forEach(r -> r.bucket.setRate(r.maxPerSecond / n, now));
+            rates.values().forEach(r -> r.sends.setRate(r.maxPerSecond / n, now));
             sharedBy = n;
             LOG.info("{} node(s) share whatsapp.max-messages-per-second={}: at most {} per second from this node{}", n,
                     defaultRate.maxPerSecond, String.format(java.util.Locale.ROOT, "%.1f", defaultRate.maxPerSecond / n),
@@ -135,7 +136,7 @@ public final class SendGate {
             return new Admission(false, instantIn(pairWait), "pacing for this recipient (one message per "
                     + Duration.ofNanos(pairIntervalNanos) + ", burst " + pairBurst + ")");
         }
-        long wait = rates.getOrDefault(number, defaultRate).bucket.reserve(now, maxWaitNanos);
+        long wait = rates.getOrDefault(number, defaultRate).sends.reserve(now, maxWaitNanos);
         if (wait < 0) {
             pair.giveBack();
             return new Admission(false, instantIn(-wait), BusinessNumbers.DEFAULT.equals(number)
@@ -143,7 +144,11 @@ public final class SendGate {
                     : "max-messages-per-second of business number " + number + " reached");
         }
         if (wait > 0) {
-            LockSupport.parkNanos(wait);
+            // parkNanos may return early: a send must not start before its turn
+            long turn = now + wait;
+            for (long left = wait; left > 0; left = turn - nanoTime.getAsLong()) {
+                LockSupport.parkNanos(left);
+            }
         }
         if (pairs.size() > PAIR_CLEANUP_SIZE) {
             long at = nanoTime.getAsLong();
@@ -231,14 +236,106 @@ public final class SendGate {
         return BusinessNumbers.DEFAULT.equals(number) ? recipient : number + "/" + recipient;
     }
 
-    /** A number's configured rate and this node's bucket for it. */
+    /** A number's configured rate and this node's share of it. */
     private static final class NumberRate {
         final double maxPerSecond;
-        final TokenBucket bucket;
+        final SendRate sends;
 
         NumberRate(double maxPerSecond, long now) {
             this.maxPerSecond = maxPerSecond;
-            this.bucket = new TokenBucket(Math.max(1, maxPerSecond), 1e9 / maxPerSecond, now);
+            this.sends = new SendRate(maxPerSecond, now);
+        }
+    }
+
+    /**
+     * The sends of one business number from this node: at most {@code perSecond} start in any one-second window, however
+     * the window is placed. Meta counts a number's messages per second and answers 130429 to the first one over, so a
+     * token bucket holding a second's worth is not enough: it lets a full bucket go at once and a second's refill
+     * after it, twice the rate within one second. Two rules together keep to the rate:
+     * <ul>
+     * <li>spacing (GCRA, a token bucket in the form of a theoretical arrival time): one send every {@code window /
+     * limit}, with bursts of at most a tenth of a second's worth, so the sends spread over the second instead of
+     * leaving in a burst that meets every sender's answer at the same time;</li>
+     * <li>a window: a send starts no earlier than one second after the send {@code limit} places before it (a ring of
+     * the last {@code limit} start times), which alone bounds every window to {@code limit} sends.</li>
+     * </ul>
+     * The window is {@link #MARGIN} longer than a second: the provider counts the requests when they arrive, and a
+     * request leaves a few milliseconds after its turn, later or sooner than the one before it (thread scheduling, the
+     * network). At a steady rate the two rules agree; the window rule holds back what follows a burst.
+     * {@link #reserve} may book a start in the near future: the caller waits until then.
+     */
+    static final class SendRate {
+        private static final long SECOND = 1_000_000_000L;
+        private static final double BURST_SECONDS = 0.1;
+        /** Room for requests that arrive at the provider closer together than their turns were: 2.5 % of the rate. */
+        static final long MARGIN = 25_000_000L;
+        /**
+         * The most start times kept (800 KB): a rate above this many per second (far above any WhatsApp tier; tests use
+         * it to lift the limit) keeps to it over a window shorter than a second.
+         */
+        private static final int MOST_KEPT = 100_000;
+
+        private long interval;
+        private long tolerance;
+        private long window;
+        private long theoreticalArrival;
+        /** Start times of the last {@code starts.length} sends, oldest at {@code oldest}; filled from the start. */
+        private long[] starts;
+        private int oldest;
+        private int count;
+        private long lastStart;
+
+        SendRate(double perSecond, long now) {
+            theoreticalArrival = now;
+            lastStart = now;
+            starts = new long[0];
+            setRate(perSecond, now);
+        }
+
+        /**
+         * Books the next start: returns the nanos to wait before sending (0 = now); when that would be more than
+         * {@code maxWait}, nothing is booked and the negated wait is returned.
+         */
+        synchronized long reserve(long now, long maxWait) {
+            long start = Math.max(now, lastStart);
+            start = Math.max(start, theoreticalArrival - tolerance);
+            if (count == starts.length) {
+                start = Math.max(start, starts[oldest] + window);
+            }
+            long wait = start - now;
+            if (wait > maxWait) {
+                return -wait;
+            }
+            theoreticalArrival = Math.max(theoreticalArrival, start) + interval;
+            lastStart = start;
+            if (count == starts.length) {
+                starts[oldest] = start;
+                oldest = (oldest + 1) % starts.length;
+            } else {
+                starts[(oldest + count++) % starts.length] = start;
+            }
+            return wait;
+        }
+
+        /**
+         * A new rate from now on, {@code perSecond} sends a second at most (several nodes share the number). The starts
+         * already booked still count: the latest of them stay in the window.
+         */
+        synchronized void setRate(double perSecond, long now) {
+            int limit = (int) Math.min(MOST_KEPT, Math.max(1, Math.floor(perSecond + 1e-9)));
+            // below one a second (a low rate shared by several nodes): one send per 1 / perSecond
+            long span = (long) Math.ceil(limit * SECOND / perSecond);
+            window = (limit == MOST_KEPT ? span : Math.max(SECOND, span)) + MARGIN;
+            interval = (window + limit - 1) / limit;
+            tolerance = (long) (Math.max(0, Math.floor(perSecond * BURST_SECONDS) - 1) * interval);
+            long[] latest = new long[limit];
+            int kept = Math.min(count, limit);
+            for (int i = 0; i < kept; i++) {
+                latest[i] = starts[(oldest + count - kept + i) % starts.length];
+            }
+            starts = latest;
+            oldest = 0;
+            count = kept;
         }
     }
 
@@ -247,12 +344,12 @@ public final class SendGate {
     }
 
     /**
-     * A token bucket: {@code capacity} tokens, one more every {@code nanosPerToken}. {@link #reserve} may borrow from
-     * the future (the caller then waits); {@link #tryTake} never does.
+     * A recipient's token bucket: {@code capacity} tokens, one more every {@code nanosPerToken}; {@link #tryTake} never
+     * borrows from the future.
      */
     static final class TokenBucket {
-        private double capacity;
-        private double nanosPerToken;
+        private final double capacity;
+        private final double nanosPerToken;
         private double tokens;
         private long updatedAt;
 
@@ -271,28 +368,6 @@ public final class SendGate {
                 return 0;
             }
             return (long) Math.ceil((1 - tokens) * nanosPerToken);
-        }
-
-        /**
-         * Reserves a token, borrowing from the future: returns the nanos to wait before using it (0 = now). When the wait
-         * would exceed {@code maxWait} nothing is reserved and the negated wait is returned.
-         */
-        synchronized long reserve(long now, long maxWait) {
-            refill(now);
-            long wait = tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) * nanosPerToken);
-            if (wait > maxWait) {
-                return -wait;
-            }
-            tokens -= 1;
-            return wait;
-        }
-
-        /** A new rate from now on: {@code perSecond} tokens a second, at most a second's worth held. */
-        synchronized void setRate(double perSecond, long now) {
-            refill(now);
-            capacity = Math.max(1, perSecond);
-            nanosPerToken = 1e9 / perSecond;
-            tokens = Math.min(tokens, capacity);
         }
 
         synchronized void giveBack() {

@@ -111,13 +111,7 @@ public final class BulkBenchmark {
             Map<String, String> config = WindowgateProcess.cloudApiProperties(data, providerUrl, API_TOKEN);
             // the CSV path sends dispatch.concurrency rows at a time: the same as the bare client's threads
             config.put("dispatch.concurrency", Integer.toString(concurrency));
-            for (String property : appProperties) {
-                int eq = property.indexOf('=');
-                if (eq < 1) {
-                    throw new IllegalArgumentException("APP_PROPERTIES entries are key=value, not " + property);
-                }
-                config.put(property.substring(0, eq), property.substring(eq + 1).replace("{data}", data.toString()));
-            }
+            applyAppProperties(config, appProperties, data);
             return config;
         }
 
@@ -216,10 +210,8 @@ public final class BulkBenchmark {
         Settings s = Settings.fromEnvironment();
         BulkWorkload workload = new BulkWorkload(s.recipients());
         Path data = Files.createTempDirectory("windowgate-bulk-");
-        Path log = Path.of("target", "benchmark-bulk.log").toAbsolutePath();
-        GcLog gcLog = new GcLog(Path.of("target", "benchmark-bulk-gc.log").toAbsolutePath());
-        Files.deleteIfExists(log);
-        Files.deleteIfExists(Path.of("target", "benchmark-bulk-gc.log"));
+        Path log = freshFile("benchmark-bulk.log");
+        GcLog gcLog = new GcLog(freshFile("benchmark-bulk-gc.log"));
         System.out.printf("== bulk benchmark: %,d rows (+ %,d warm-up), %,d recipients, -Xmx%s, concurrency %d, "
                         + "stand-in delay %d ms; app log %s, work dir %s%n", s.rows(), s.warmup(), s.recipients(),
                 s.heap(), s.concurrency(), s.delayMs(), log, data);
@@ -719,6 +711,24 @@ public final class BulkBenchmark {
         return String.format("%-58s %22s %22s %6s", name, windowgate, bare, ratio);
     }
 
+    /** APP_PROPERTIES (key=value entries, {data} = the work dir) over a benchmark's own configuration. */
+    static void applyAppProperties(Map<String, String> config, List<String> appProperties, Path data) {
+        for (String property : appProperties) {
+            int eq = property.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("APP_PROPERTIES entries are key=value, not " + property);
+            }
+            config.put(property.substring(0, eq), property.substring(eq + 1).replace("{data}", data.toString()));
+        }
+    }
+
+    /** target/{@code name}, absolute, with the file of an earlier run deleted. */
+    static Path freshFile(String name) throws IOException {
+        Path file = Path.of("target", name).toAbsolutePath();
+        Files.deleteIfExists(file);
+        return file;
+    }
+
     /** Resets the process's peak RSS (VmHWM) to its current RSS; false when the kernel does not allow it. */
     static boolean resetPeakRss(long pid) {
         try {
@@ -772,11 +782,11 @@ public final class BulkBenchmark {
         }
     }
 
-    private static double secondsSince(long t0) {
+    static double secondsSince(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -48,6 +48,22 @@ final class LatencySamples {
         return gaps;
     }
 
+    /** The values added after the first {@code skip}, in the order they were added. */
+    synchronized LatencySamples after(int skip) {
+        LatencySamples later = new LatencySamples(size - skip);
+        for (int i = Math.min(skip, size); i < size; i++) {
+            later.add(values[i]);
+        }
+        return later;
+    }
+
+    /** Every value, sorted. */
+    synchronized long[] sorted() {
+        long[] sorted = Arrays.copyOf(values, size);
+        Arrays.sort(sorted);
+        return sorted;
+    }
+
     /** The smallest value (Long.MAX_VALUE when there is none). */
     synchronized long min() {
         long min = Long.MAX_VALUE;

@@ -6,11 +6,17 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.MalformedURLException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,6 +29,7 @@ import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.windowgate.whatsapp.WebhookSignature;
 
 /**
  * A WhatsApp Cloud API stand-in for tests and benchmarks that run the app as a separate process: a JDK HttpServer
@@ -31,6 +38,13 @@ import com.sun.net.httpserver.HttpServer;
  *
  * <p>A send is counted when it arrives, before the answer: a send the app had in flight when it was killed counts,
  * and so does its repeat after the restart.
+ *
+ * <p>For the full-loop benchmark it can also behave like the Cloud API under load, each part switched on apart:
+ * answers after {@code delayMs} ± a {@link #jitter} fraction; a throughput {@link #cap} per second (sliding one-second
+ * window over the sends it accepted) above which it answers 429 with error 130429 and counts the send as refused, not
+ * as sent; and the {@link #echoStatuses echo} of every accepted send as three signed status webhooks (sent, delivered,
+ * read), one POST each, from a small pool of threads, with the time from when WhatsApp would have sent each one until
+ * the app answered it.
  */
 public final class ProviderStandIn implements AutoCloseable {
 
@@ -55,6 +69,14 @@ public final class ProviderStandIn implements AutoCloseable {
     private volatile long lastNewIdNanos;
     private volatile Listener listener;
 
+    private volatile double jitter;
+    private volatile int capPerSecond;
+    /** Arrival nanos of the last capPerSecond accepted sends (ring), guarded by itself. */
+    private long[] accepted = new long[0];
+    private int acceptedNext;
+    private final AtomicLong refused = new AtomicLong();
+    private volatile StatusEcho echo;
+
     /** Told about every POST once it has been answered (benchmarks use it for timings and body samples). */
     public interface Listener {
         /**
@@ -78,6 +100,42 @@ public final class ProviderStandIn implements AutoCloseable {
         server.setExecutor(handlers);
         server.createContext("/", this::handle);
         server.start();
+    }
+
+    /** Answers after delayMs × (1 ± {@code fraction}), uniformly spread (0: always delayMs). */
+    public ProviderStandIn jitter(double fraction) {
+        this.jitter = fraction;
+        return this;
+    }
+
+    /**
+     * Accepts at most {@code perSecond} sends in any one-second window (0: no cap) and answers the others at once
+     * with HTTP 429 and Cloud API error 130429, as WhatsApp does above a number's throughput; a refused send is not
+     * counted in {@link #sendsOf}.
+     */
+    public ProviderStandIn cap(int perSecond) {
+        synchronized (this) {
+            accepted = new long[Math.max(0, perSecond)];
+            acceptedNext = 0;
+        }
+        this.capPerSecond = perSecond;
+        return this;
+    }
+
+    /** Sends refused with 130429 so far. */
+    public long refused() {
+        return refused.get();
+    }
+
+    /**
+     * Echoes every accepted send from now on as three status webhooks (sent when it is answered, delivered
+     * {@code delivered} later, read {@code read} later), each a POST of its own signed with {@code appSecret}, sent
+     * by {@code threads} threads to {@code webhookUrl}.
+     */
+    public StatusEcho echoStatuses(URI webhookUrl, String appSecret, String phoneNumberId, int threads,
+                                   Duration delivered, Duration read) {
+        echo = new StatusEcho(webhookUrl, appSecret, phoneNumberId, threads, delivered, read);
+        return echo;
     }
 
     /** Base URL, e.g. {@code http://127.0.0.1:41234}. */
@@ -156,8 +214,17 @@ public final class ProviderStandIn implements AutoCloseable {
             return;
         }
         total.incrementAndGet();
+        if (capPerSecond > 0 && !admit(arrived)) {
+            refused.incrementAndGet();
+            respond(exchange, 429, "{\"error\":{\"message\":\"(#130429) Rate limit hit\",\"type\":\"OAuthException\","
+                    + "\"code\":130429,\"error_data\":{\"messaging_product\":\"whatsapp\",\"details\":\"Cloud API "
+                    + "message throughput has been reached.\"},\"fbtrace_id\":\"standin\"}}");
+            return;
+        }
         Matcher id = CALLBACK_DATA.matcher(body);
+        String callbackData = null;
         if (id.find()) {
+            callbackData = id.group(1);
             AtomicInteger fresh = new AtomicInteger();
             AtomicInteger count = sendsPerId.putIfAbsent(id.group(1), fresh);
             if (count == null) {
@@ -170,17 +237,166 @@ public final class ProviderStandIn implements AutoCloseable {
         }
         Matcher to = TO.matcher(body);
         String input = to.find() ? to.group(1) : "";
+        String waId = input.replaceAll("\\D", "");
+        String wamid = "wamid.standin." + wamids.incrementAndGet() + "." + System.nanoTime();
         String answer = "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"" + input + "\",\"wa_id\":\""
-                + input.replaceAll("\\D", "") + "\"}],\"messages\":[{\"id\":\"wamid.standin." + wamids.incrementAndGet()
-                + "." + System.nanoTime() + "\"}]}";
-        if (delayer == null) {
+                + waId + "\"}],\"messages\":[{\"id\":\"" + wamid + "\"}]}";
+        String notificationId = callbackData;
+        Runnable reply = () -> {
             respond(exchange, 200, answer);
             handled(body, arrived);
+            StatusEcho current = echo;
+            if (current != null && notificationId != null) {
+                current.echo(wamid, notificationId, waId);
+            }
+        };
+        if (delayer == null) {
+            reply.run();
         } else {
-            delayer.schedule(() -> {
-                respond(exchange, 200, answer);
-                handled(body, arrived);
-            }, delayMs, TimeUnit.MILLISECONDS);
+            double spread = jitter == 0 ? 1 : 1 + jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+            delayer.schedule(reply, Math.round(delayMs * 1000 * spread), TimeUnit.MICROSECONDS);
+        }
+    }
+
+    /** Whether a send arriving at {@code nanos} is within the cap: fewer than capPerSecond accepted in the last second. */
+    private synchronized boolean admit(long nanos) {
+        if (accepted.length == 0) {
+            return true;
+        }
+        long oldest = accepted[acceptedNext];
+        if (oldest != 0 && nanos - oldest < 1_000_000_000L) {
+            return false;
+        }
+        accepted[acceptedNext] = nanos;
+        acceptedNext = (acceptedNext + 1) % accepted.length;
+        return true;
+    }
+
+    /**
+     * The three status webhooks of each accepted send. Each is due when WhatsApp would send it; the lag is from then
+     * until the app answered it (queueing here included: a slow app keeps the threads busy), the answer time from the
+     * POST until the answer. A webhook the app does not answer with 200 is sent again a second later, as WhatsApp
+     * retries.
+     */
+    public static final class StatusEcho implements AutoCloseable {
+        private final URL webhookUrl;
+        private final String appSecret;
+        private final String phoneNumberId;
+        private final Duration delivered;
+        private final Duration read;
+        private final ScheduledExecutorService senders;
+        private final LatencySamples lags = new LatencySamples(1 << 16);
+        private final LatencySamples answers = new LatencySamples(1 << 16);
+        private final AtomicLong due = new AtomicLong();
+        private final AtomicLong answered = new AtomicLong();
+        private final AtomicLong failures = new AtomicLong();
+
+        StatusEcho(URI url, String appSecret, String phoneNumberId, int threads, Duration delivered, Duration read) {
+            // HttpURLConnection keeps 5 idle connections per host unless told otherwise (read once, at first use): one
+            // per thread, or the others would connect anew for every webhook
+            System.setProperty("http.maxConnections", Integer.toString(Math.max(5, threads)));
+            try {
+                this.webhookUrl = url.toURL();
+            } catch (MalformedURLException e) {
+                throw new IllegalArgumentException(url.toString(), e);
+            }
+            this.appSecret = appSecret;
+            this.phoneNumberId = phoneNumberId;
+            this.delivered = delivered;
+            this.read = read;
+            this.senders = Executors.newScheduledThreadPool(threads, daemon("stand-in-webhook"));
+        }
+
+        void echo(String wamid, String notificationId, String recipient) {
+            long now = System.nanoTime();
+            schedule(now, status(wamid, notificationId, recipient, "sent"));
+            schedule(now + delivered.toNanos(), status(wamid, notificationId, recipient, "delivered"));
+            schedule(now + read.toNanos(), status(wamid, notificationId, recipient, "read"));
+        }
+
+        private void schedule(long dueNanos, byte[] body) {
+            due.incrementAndGet();
+            senders.schedule(() -> post(dueNanos, body), Math.max(0, dueNanos - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
+        }
+
+        /**
+         * One POST on a kept-alive connection (HttpURLConnection reuses it once the answer is read to its end): far
+         * cheaper per request than the JDK's HttpClient, which matters because the stand-in's CPU must stay small
+         * next to the app's.
+         */
+        private void post(long dueNanos, byte[] body) {
+            long start = System.nanoTime();
+            int status;
+            try {
+                HttpURLConnection post = (HttpURLConnection) webhookUrl.openConnection();
+                post.setRequestMethod("POST");
+                post.setDoOutput(true);
+                post.setConnectTimeout(5000);
+                post.setReadTimeout(30000);
+                post.setFixedLengthStreamingMode(body.length);
+                post.setRequestProperty("Content-Type", "application/json");
+                post.setRequestProperty("X-Hub-Signature-256", WebhookSignature.sign(appSecret, body));
+                try (OutputStream out = post.getOutputStream()) {
+                    out.write(body);
+                }
+                status = post.getResponseCode();
+                try (InputStream in = status < 400 ? post.getInputStream() : post.getErrorStream()) {
+                    if (in != null) {
+                        in.readAllBytes();
+                    }
+                }
+            } catch (IOException e) {
+                status = -1;
+            }
+            long end = System.nanoTime();
+            if (status == 200) {
+                answers.add(end - start);
+                lags.add(end - dueNanos);
+                answered.incrementAndGet();
+            } else {
+                failures.incrementAndGet();
+                senders.schedule(() -> post(dueNanos, body), 1, TimeUnit.SECONDS);
+            }
+        }
+
+        private byte[] status(String wamid, String notificationId, String recipient, String status) {
+            long epoch = System.currentTimeMillis() / 1000;
+            return ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba\",\"changes\":[{\"field\":"
+                    + "\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":"
+                    + "\"15550000000\",\"phone_number_id\":\"" + phoneNumberId + "\"},\"statuses\":[{\"id\":\"" + wamid
+                    + "\",\"status\":\"" + status + "\",\"timestamp\":\"" + epoch + "\",\"recipient_id\":\"" + recipient
+                    + "\",\"biz_opaque_callback_data\":\"" + notificationId + "\"}]}}]}]}").getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** Webhooks scheduled so far (three per accepted send). */
+        public long due() {
+            return due.get();
+        }
+
+        /** Webhooks the app answered with 200. */
+        public long answered() {
+            return answered.get();
+        }
+
+        /** Answers other than 200, and POSTs that failed (each sent again). */
+        public long failures() {
+            return failures.get();
+        }
+
+        /** From when each webhook was due until the app answered it. */
+        LatencySamples lags() {
+            return lags;
+        }
+
+        /** From each POST until its answer. */
+        LatencySamples answers() {
+            return answers;
+        }
+
+        @Override
+        public void close() {
+            senders.shutdownNow();
         }
     }
 
@@ -217,6 +433,9 @@ public final class ProviderStandIn implements AutoCloseable {
     public void close() {
         server.stop(0);
         handlers.shutdownNow();
+        if (echo != null) {
+            echo.close();
+        }
         if (delayer != null) {
             delayer.shutdownNow();
         }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.windowgate.MutableClock;
@@ -73,45 +76,48 @@ class SendGateTest {
         assertThat(gate.admit(ALICE).go()).isTrue();
         assertThat(gate.admit(ALICE).go()).as("the default's pacing for Alice").isFalse();
         assertThat(gate.admit("brand-b", ALICE).go()).as("B paces Alice apart").isTrue();
+        Admission defaultNext = gate.admit("+14155550109");
+        assertThat(defaultNext.go()).as("the default's next send: two per 1.025 s").isFalse();
+        assertThat(defaultNext.notBefore()).isEqualTo(T0.plusNanos(512_500_000));
+        assertThat(defaultNext.reason()).contains("whatsapp.max-messages-per-second");
+        assertThat(gate.admit("brand-b", BOB).go()).as("B's rate is its own").isFalse();
+        Admission bNext = gate.admit("brand-b", "+14155550108");
+        assertThat(bNext.notBefore()).as("B: three per 1.025 s").isEqualTo(T0.plusNanos(341_666_667));
+        assertThat(bNext.reason()).contains("business number brand-b");
+        advance(Duration.ofMillis(600));
         assertThat(gate.admit(BOB).go()).isTrue();
-        Admission defaultFull = gate.admit("+14155550109");
-        assertThat(defaultFull.go()).as("the default's 2 per second are used").isFalse();
-        assertThat(defaultFull.reason()).contains("whatsapp.max-messages-per-second");
-        assertThat(gate.admit("brand-b", BOB).go()).as("B's rate is its own").isTrue();
-        assertThat(gate.admit("brand-b", "+14155550109").go()).isTrue();
-        Admission bFull = gate.admit("brand-b", "+14155550108");
-        assertThat(bFull.go()).isFalse();
-        assertThat(bFull.reason()).contains("business number brand-b");
+        assertThat(gate.admit("brand-b", BOB).go()).isTrue();
 
         gate.shareWith(3);
-        advance(Duration.ofSeconds(1));
+        advance(Duration.ofSeconds(2));
         assertThat(gate.admit("brand-b", "+14155550107").go()).as("B: 1 per second per node of 3").isTrue();
-        assertThat(gate.admit("brand-b", "+14155550106").go()).isFalse();
+        assertThat(gate.admit("brand-b", "+14155550106").notBefore()).isEqualTo(T0.plusMillis(3625));
     }
 
     @Test
     void theGlobalRateDefersWhatWouldWaitTooLong() throws Exception {
-        SendGate gate = gate(5, Duration.ofSeconds(6), 1000, Duration.ZERO);
+        SendGate gate = gate(50, Duration.ofSeconds(6), 1000, Duration.ZERO);
         for (int i = 0; i < 5; i++) {
-            assertThat(gate.admit("+1415555010" + i).go()).as("send %d of the first second", i).isTrue();
+            assertThat(gate.admit("+1415555010" + i).go()).as("send %d of the first tenth of a second", i).isTrue();
         }
         Admission sixth = gate.admit("+14155550109");
         assertThat(sixth.go()).isFalse();
-        assertThat(sixth.notBefore()).isEqualTo(T0.plusMillis(200));
+        assertThat(sixth.notBefore()).as("one every 20.5 ms after the burst").isEqualTo(T0.plusNanos(20_500_000));
         assertThat(sixth.reason()).contains("max-messages-per-second");
 
-        advance(Duration.ofMillis(200));
+        advance(Duration.ofMillis(21));
         assertThat(gate.admit("+14155550109").go()).isTrue();
         assertThat(gate.admit("+14155550108").go()).isFalse();
     }
 
     @Test
     void withTwoNodesEachSendsHalfTheRateAndTheWholeRateWhenAlone() throws Exception {
-        SendGate gate = gate(10, Duration.ofSeconds(6), 1000, Duration.ZERO);
+        SendGate gate = gate(100, Duration.ofSeconds(6), 1000, Duration.ZERO);
         gate.shareWith(2);
 
-        assertThat(admitted(gate, 20)).as("a second's worth with two nodes").isEqualTo(5);
-        assertThat(gate.admit("+14155550199").notBefore()).as("one every 200 ms").isEqualTo(T0.plusMillis(200));
+        assertThat(admitted(gate, 20)).as("a tenth of a second's worth with two nodes").isEqualTo(5);
+        assertThat(gate.admit("+14155550199").notBefore()).as("one every 20.5 ms")
+                .isEqualTo(T0.plusNanos(20_500_000));
         advance(Duration.ofSeconds(1));
         assertThat(admitted(gate, 20)).isEqualTo(5);
 
@@ -135,7 +141,7 @@ class SendGateTest {
         assertThat(gate.admit(BOB).go()).isTrue();
 
         assertThat(gate.admit(ALICE).go()).as("no global token").isFalse();
-        advance(Duration.ofSeconds(1));
+        advance(Duration.ofMillis(1025));
         assertThat(gate.admit(ALICE).go()).as("Alice's pacing token was given back").isTrue();
     }
 
@@ -193,7 +199,103 @@ class SendGateTest {
         for (int i = 0; i < 60; i++) {
             assertThat(gate.admit(String.format("+1415555%04d", i)).go()).isTrue();
         }
-        // 50 at once, then 10 more at 50 per second
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(180));
+        // 5 at once, then 55 more at 50 per second: the 51st a second after the first at the earliest
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void noOneSecondWindowEverHoldsMoreSendsThanTheRate() throws Exception {
+        SendGate gate = gate(400, Duration.ofSeconds(6), 1000, Duration.ZERO);
+        List<Long> starts = drive(gate, "default", Duration.ofSeconds(20), new Random(7));
+
+        assertEveryWindowAtMost(starts, 400);
+        assertThat(starts.size()).as("the rate is used: 20 s at 400 per 1.025 s").isGreaterThanOrEqualTo(7_700);
+    }
+
+    @Test
+    void eachNodesShareAndEachNumberStayUnderTheirRateInEveryWindow() throws Exception {
+        SendGate gate = gate(400, Duration.ofSeconds(6), 1000, Duration.ZERO);
+        gate.addNumber("brand-b", 90);
+        gate.shareWith(3);
+        Random random = new Random(11);
+        List<Long> defaultStarts = drive(gate, "default", Duration.ofSeconds(10), random);
+        List<Long> bStarts = drive(gate, "brand-b", Duration.ofSeconds(10), random);
+
+        assertEveryWindowAtMost(defaultStarts, 133);
+        assertEveryWindowAtMost(bStarts, 30);
+        assertThat(defaultStarts.size()).isGreaterThanOrEqualTo(1_250);
+        assertThat(bStarts.size()).isGreaterThanOrEqualTo(285);
+    }
+
+    @Test
+    void aBurstHoldsAFractionOfASecondsWorth() throws Exception {
+        SendGate gate = gate(400, Duration.ofSeconds(6), 1000, Duration.ZERO);
+
+        assertThat(admitted(gate, 400)).as("a tenth of a second's worth at once").isEqualTo(40);
+    }
+
+    @Test
+    void sendsThatWaitForTheirTurnStayUnderTheRateInEveryWindow() {
+        SendGate.SendRate rate = new SendGate.SendRate(400, 0);
+        Random random = new Random(3);
+        List<Long> starts = new ArrayList<>();
+        long maxWait = Duration.ofSeconds(2).toNanos();
+        for (long now = 0; now < Duration.ofSeconds(20).toNanos(); now += random.nextInt(2_000_000)) {
+            for (int i = random.nextInt(4); i > 0; i--) {
+                long wait = rate.reserve(now, maxWait);
+                if (wait >= 0) {
+                    assertThat(wait).isLessThanOrEqualTo(maxWait);
+                    starts.add(now + wait);
+                }
+            }
+        }
+        starts.sort(null);
+
+        assertEveryWindowAtMost(starts, 400);
+        assertThat(starts.size()).isGreaterThanOrEqualTo(7_700);
+    }
+
+    @Test
+    void aRateFarAboveAnyTierNeedsNoMoreMemoryThanAHundredThousandStarts() throws Exception {
+        SendGate gate = gate(1e9, Duration.ofSeconds(6), 1000, Duration.ZERO);
+
+        assertThat(admitted(gate, 1000)).as("lifted: all at once").isEqualTo(1000);
+    }
+
+    /**
+     * Offers sends from {@code number} for {@code duration} of test time at about twice the rate (0 to 4 every 0 to 2
+     * ms), each to a new recipient; returns the test nanos at which the gate let one go.
+     */
+    private List<Long> drive(SendGate gate, String number, Duration duration, Random random) throws Exception {
+        List<Long> starts = new ArrayList<>();
+        long end = nanos.get() + duration.toNanos();
+        int recipient = 0;
+        while (nanos.get() < end) {
+            for (int i = random.nextInt(5); i > 0; i--) {
+                if (gate.admit(number, String.format("+1415%07d", recipient++)).go()) {
+                    starts.add(nanos.get());
+                }
+            }
+            advance(Duration.ofNanos(random.nextInt(2_000_000)));
+        }
+        return starts;
+    }
+
+    /** Every one-second window [t, t + 1 s) holds at most {@code limit} of the sorted {@code starts}. */
+    private static void assertEveryWindowAtMost(List<Long> starts, int limit) {
+        long second = Duration.ofSeconds(1).toNanos();
+        int first = 0;
+        int most = 0;
+        long mostAt = 0;
+        for (int last = 0; last < starts.size(); last++) {
+            while (starts.get(last) - starts.get(first) >= second) {
+                first++;
+            }
+            if (last - first + 1 > most) {
+                most = last - first + 1;
+                mostAt = starts.get(first);
+            }
+        }
+        assertThat(most).as("most sends in one second (from %d ms)", mostAt / 1_000_000).isLessThanOrEqualTo(limit);
     }
 }
