@@ -22,6 +22,8 @@ final class CsvLayout {
 
     private static final List<String> KNOWN = List.of("id", "to", "text", "template", "language", "category", "send_at",
             "opt_in", "from");
+    /** A session message's media columns. */
+    private static final List<String> MEDIA = List.of("media_type", "media_link", "media_caption", "media_filename");
     private static final Pattern POSITIONAL = Pattern.compile("param(\\d{1,2})(?::(currency|date_time))?");
     private static final Pattern TYPED_NAMED = Pattern.compile("param:(.+):(currency|date_time)");
     private static final String NAMED_PREFIX = "param:";
@@ -44,7 +46,7 @@ final class CsvLayout {
             String name = raw.toLowerCase(Locale.ROOT);
             Matcher p = POSITIONAL.matcher(name);
             Integer previous = null;
-            if (KNOWN.contains(name)) {
+            if (KNOWN.contains(name) || MEDIA.contains(name)) {
                 previous = columns.put(name, i);
             } else if (p.matches() && Integer.parseInt(p.group(1)) >= 1) {
                 previous = positional.put(Integer.parseInt(p.group(1)), i);
@@ -126,6 +128,13 @@ final class CsvLayout {
                         ("currency".equals(kind) ? "currency " + value : "date_time") + "|" + value);
             }
         });
+        Map<String, String> media = new LinkedHashMap<>();
+        for (String column : MEDIA) {
+            String value = value(values, columns.get(column));
+            if (value != null) {
+                media.put(column, value);
+            }
+        }
         String optIn = value(values, columns.get("opt_in"));
         NotificationRequest.OptInRequest consent = null;
         if (optIn != null) {
@@ -143,7 +152,7 @@ final class CsvLayout {
                 .positionalParams(params).namedParams(namedParams).category(value(values, columns.get("category")))
                 .sendAt(value(values, columns.get("send_at"))).sender(value(values, columns.get("from")))
                 .malformed(malformed).optIn(consent)
-                .templateParts(templateParts).build();
+                .templateParts(templateParts).media(media).build();
     }
 
     /** The value of a column in this row; null when the column is absent, the row is short, or the cell is empty. */

@@ -27,7 +27,7 @@ public final class DispatchPolicy {
 
     public Decision decide(Notification notification, Instant lastInboundAt) {
         if (windows.isOpen(lastInboundAt)) {
-            return notification.hasText() ? Decision.SESSION : Decision.TEMPLATE;
+            return notification.hasSessionContent() ? Decision.SESSION : Decision.TEMPLATE;
         }
         return afterWindowClosed(notification);
     }

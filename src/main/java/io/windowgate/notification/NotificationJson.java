@@ -232,10 +232,34 @@ public final class NotificationJson {
             }
         }
         NotificationRequest.OptInRequest optIn = optIn(node.get("optIn"), source, problems);
+        Map<String, String> media = media(node.get("media"), problems);
         return NotificationRequest.from(source).id(id).to(to).text(text).template(templateName, templateLanguage)
                 .positionalParams(positional).namedParams(named).category(category).sendAt(sendAt).optIn(optIn)
-                .templateParts(parts).sender(from)
+                .templateParts(parts).sender(from).media(media)
                 .malformed(problems.isEmpty() ? null : String.join("; ", problems)).build();
+    }
+
+    /**
+     * {@code "media": {"type": "image", "link": "https://...", "caption": "...", "filename": "..."}}, as the CSV column
+     * names (media_type, media_link, media_caption, media_filename); what the values must be is the validator's check.
+     */
+    private static Map<String, String> media(JsonNode media, List<String> problems) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (media == null || media.isNull()) {
+            return values;
+        }
+        if (!media.isObject()) {
+            problems.add("media must be an object {\"type\": \"image|document|video|audio\", \"link\": \"https://...\", "
+                    + "\"caption\": ..., \"filename\": ...}, not " + describe(media));
+            return values;
+        }
+        for (String field : new String[] {"type", "link", "caption", "filename"}) {
+            String value = string(media, field, problems);
+            if (value != null) {
+                values.put("media_" + field, value);
+            }
+        }
+        return values;
     }
 
     /**

@@ -11,10 +11,13 @@ import java.util.Map;
  * {@code header_image}, {@code header_video}, {@code header_document}, {@code header_filename},
  * {@code button:N:url}, {@code button:N:quick_reply}, {@code button:N:copy_code}.
  * {@code from} names the business number to send from (an alias or a phone number id; null = the default).
+ * {@code media} holds a session message's media under its CSV column names: {@code media_type}, {@code media_link},
+ * {@code media_caption}, {@code media_filename}.
  */
 public record NotificationRequest(String id, String to, String text, String templateName, String templateLanguage,
         List<String> positionalParams, Map<String, String> namedParams, String category, String sendAt, String source,
-        String malformed, OptInRequest optIn, Map<String, String> templateParts, String from) {
+        String malformed, OptInRequest optIn, Map<String, String> templateParts, String from,
+        Map<String, String> media) {
 
     /**
      * An opt-in as the source gave it: the scope (a category or ALL; null = ALL), where it was given, the evidence, and
@@ -27,6 +30,7 @@ public record NotificationRequest(String id, String to, String text, String temp
         positionalParams = positionalParams == null ? List.of() : positionalParams;
         namedParams = namedParams == null ? Map.of() : namedParams;
         templateParts = templateParts == null ? Map.of() : templateParts;
+        media = media == null ? Map.of() : media;
     }
 
     /** A request from {@code source} (crm, csv, mail, api), field by field; every field not set is absent. */
@@ -38,7 +42,7 @@ public record NotificationRequest(String id, String to, String text, String temp
     public Builder toBuilder() {
         return new Builder().id(id).to(to).text(text).template(templateName, templateLanguage)
                 .positionalParams(positionalParams).namedParams(namedParams).category(category).sendAt(sendAt)
-                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts).sender(from);
+                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts).sender(from).media(media);
     }
 
     /** Builds a {@link NotificationRequest}; the sources set what they found and leave the rest absent. */
@@ -57,6 +61,7 @@ public record NotificationRequest(String id, String to, String text, String temp
         private OptInRequest optIn;
         private Map<String, String> templateParts;
         private String from;
+        private Map<String, String> media;
 
         private Builder() {
         }
@@ -129,9 +134,15 @@ public record NotificationRequest(String id, String to, String text, String temp
             return this;
         }
 
+        /** A session message's media, under the CSV column names (media_type, media_link, ...). */
+        public Builder media(Map<String, String> value) {
+            media = value;
+            return this;
+        }
+
         public NotificationRequest build() {
             return new NotificationRequest(id, to, text, templateName, templateLanguage, positionalParams, namedParams,
-                    category, sendAt, source, malformed, optIn, templateParts, from);
+                    category, sendAt, source, malformed, optIn, templateParts, from, media);
         }
     }
 }

@@ -26,6 +26,10 @@ public final class NotificationValidator {
 
     public static final int MAX_ID_LENGTH = 128;
     public static final int MAX_TEXT_LENGTH = 4096;
+    /** WhatsApp's limit on a media caption. */
+    public static final int MAX_CAPTION_LENGTH = 1024;
+    private static final int MAX_LINK_LENGTH = 2048;
+    private static final java.util.Set<String> MEDIA_TYPES = java.util.Set.of("image", "document", "video", "audio");
     private static final Pattern TEMPLATE_NAME = Pattern.compile("[a-z0-9_]{1,512}");
     private static final Pattern LANGUAGE_CODE = Pattern.compile("[a-z]{2,3}(_[A-Za-z0-9]{2,4})?");
     private static final Pattern PARAM_NAME = Pattern.compile("[a-z][a-z0-9_]*");
@@ -96,8 +100,10 @@ public final class NotificationValidator {
         String to = normalisePhone(request.to(), problems);
         String text = checkText(request.text(), problems);
         TemplateRef template = checkTemplate(request, problems);
-        if (text == null && template == null && blank(request.text()) && blank(request.templateName())) {
-            problems.add("neither text nor template is given: a notification needs at least one");
+        MediaRef media = checkMedia(request.media(), text, problems);
+        if (text == null && template == null && request.media().isEmpty() && blank(request.text())
+                && blank(request.templateName())) {
+            problems.add("neither text nor template nor media is given: a notification needs at least one");
         }
         Category category = null;
         if (!blank(request.category())) {
@@ -113,7 +119,7 @@ public final class NotificationValidator {
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
-        return new Result(new Notification(id, to, text, template, category, sendAt, request.source(), sender),
+        return new Result(new Notification(id, to, text, template, category, sendAt, request.source(), sender, media),
                 List.of(), optIn);
     }
 
@@ -152,6 +158,7 @@ public final class NotificationValidator {
             checkUnicode("a template part's name", name, problems);
             checkUnicode("template part '" + name + "'", value, problems);
         });
+        request.media().forEach((name, value) -> checkUnicode(name, value, problems));
         checkUnicode("category", request.category(), problems);
         checkUnicode("sendAt", request.sendAt(), problems);
         checkUnicode("from", request.from(), problems);
@@ -269,6 +276,73 @@ public final class NotificationValidator {
             return null;
         }
         return raw;
+    }
+
+    /**
+     * A session message's media (SPEC's media object, or the media_* CSV columns): one of WhatsApp's types, an https
+     * link (WhatsApp fetches it; plain http is refused by its media servers), a caption of at most 1,024 characters and
+     * none on audio, a filename on documents only. The text is the caption when the media has none, so it is held to
+     * the caption's limits too. Null when no media is given.
+     */
+    private static MediaRef checkMedia(Map<String, String> media, String text, List<String> problems) {
+        if (media.isEmpty()) {
+            return null;
+        }
+        int before = problems.size();
+        String type = media.get("media_type");
+        String link = media.get("media_link");
+        String caption = media.get("media_caption");
+        String filename = media.get("media_filename");
+        String kind = type == null ? null : type.strip().toLowerCase(Locale.ROOT);
+        if (kind == null || !MEDIA_TYPES.contains(kind)) {
+            problems.add("media type " + (type == null ? "is missing" : Excerpt.quoted(type) + " is not one WhatsApp "
+                    + "sends") + ": use image, document, video or audio (media_type column, or media.type)");
+        }
+        if (link == null) {
+            problems.add("media link is missing: give the https address WhatsApp fetches the file from (media_link "
+                    + "column, or media.link)");
+        } else {
+            checkHttpsLink(link.strip(), problems);
+        }
+        String shownCaption = caption != null ? caption : text;
+        String captionSource = caption != null ? "media caption" : "text (the caption of a media message without one)";
+        if ("audio".equals(kind) && shownCaption != null) {
+            problems.add(captionSource + " cannot go with audio: WhatsApp shows no caption on audio; send the text as "
+                    + "a notification of its own");
+        } else if (shownCaption != null && shownCaption.codePointCount(0, shownCaption.length()) > MAX_CAPTION_LENGTH) {
+            problems.add(captionSource + " is " + shownCaption.codePointCount(0, shownCaption.length())
+                    + " characters long: WhatsApp allows at most " + MAX_CAPTION_LENGTH + " in a caption");
+        }
+        if (filename != null && !"document".equals(kind)) {
+            problems.add("media filename is for documents only (media type " + Excerpt.quoted(type) + "): leave it "
+                    + "out, or send the file as a document");
+        } else if (filename != null && (filename.length() > 240 || filename.matches(".*[/\\\\\\p{Cntrl}].*"))) {
+            problems.add("media filename " + Excerpt.quoted(filename) + " must be a plain file name of at most 240 "
+                    + "characters, without slashes");
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        return new MediaRef(kind, link.strip(), caption, filename);
+    }
+
+    /** An https URL with a host and no user information (credentials in a link would be sent to WhatsApp). */
+    private static void checkHttpsLink(String link, List<String> problems) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(link);
+        } catch (java.net.URISyntaxException e) {
+            problems.add("media link " + Excerpt.quoted(link) + " is not a URL: " + e.getReason());
+            return;
+        }
+        if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            problems.add("media link " + Excerpt.quoted(link) + " must be an https:// address WhatsApp can fetch");
+        } else if (uri.getRawUserInfo() != null) {
+            problems.add("media link must not carry a user name or password (they would reach WhatsApp): use a "
+                    + "link that needs none, such as a signed URL");
+        } else if (link.length() > MAX_LINK_LENGTH) {
+            problems.add("media link is " + link.length() + " characters long: at most " + MAX_LINK_LENGTH);
+        }
     }
 
     private static int storedLength(Object params) {

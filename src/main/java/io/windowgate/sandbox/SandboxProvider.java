@@ -30,6 +30,8 @@ import io.windowgate.whatsapp.WebhookSignature;
 public final class SandboxProvider {
 
     private static final Duration WINDOW = Duration.ofHours(24);
+    /** The media types of a session message, as the Cloud API names them. */
+    private static final java.util.Set<String> MEDIA_TYPES = java.util.Set.of("image", "document", "video", "audio");
     private static final int KEPT_MESSAGES = 200;
     private static final String WABA_ID = "sandbox-waba";
     /** The default number's phone number id in sandbox mode when whatsapp.phone-number-id is empty. */
@@ -98,10 +100,14 @@ public final class SandboxProvider {
         }
         String type = request.path("type").asText("text");
         Customer customer = customers.getOrDefault(to, new Customer(to, null));
-        if ("text".equals(type)) {
-            if (request.path("text").path("body").asText("").isEmpty()) {
-                return error(400, 100, "Invalid parameter", "text.body is required for a text message");
-            }
+        boolean media = MEDIA_TYPES.contains(type);
+        if ("text".equals(type) && request.path("text").path("body").asText("").isEmpty()) {
+            return error(400, 100, "Invalid parameter", "text.body is required for a text message");
+        }
+        if (media && !request.path(type).path("link").asText("").startsWith("https://")) {
+            return error(400, 100, "Invalid parameter", type + ".link must be an https URL the sandbox could fetch");
+        }
+        if ("text".equals(type) || media) {
             Instant last = lastCustomerMessage.get(phoneNumberId + "/" + customer.waId());
             if (last == null || !clock.instant().isBefore(last.plus(WINDOW))) {
                 return error(400, 131047, "Re-engagement message", "Message failed to send because more than 24 "
@@ -114,7 +120,8 @@ public final class SandboxProvider {
                         "template.name and template.language.code are required");
             }
         } else {
-            return error(400, 131051, "Unsupported message type", "the sandbox accepts text and template messages");
+            return error(400, 131051, "Unsupported message type", "the sandbox accepts text, image, document, video, "
+                    + "audio and template messages");
         }
         String wamid = "wamid.sandbox." + UUID.randomUUID();
         String callback = request.path("biz_opaque_callback_data").asText(null);

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.windowgate.notification.Category;
+import io.windowgate.notification.MediaRef;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.Status;
 import io.windowgate.notification.TemplateRef;
@@ -25,7 +26,7 @@ final class NotificationRows {
 
     static final String COLUMNS = "id, recipient, body_text, template_name, template_language, template_params, "
             + "category, send_at, source, status, route, wamid, attempts, error_code, error_title, error_details, "
-            + "created_at, updated_at, next_attempt_at, lease_owner, outcome_unknown_since, retries, template_parts, sender";
+            + "created_at, updated_at, next_attempt_at, lease_owner, outcome_unknown_since, retries, template_parts, sender, media";
     private static final TypeReference<List<String>> LIST = new TypeReference<>() { };
     private static final TypeReference<LinkedHashMap<String, String>> MAP = new TypeReference<>() { };
 
@@ -54,7 +55,7 @@ final class NotificationRows {
         String category = rs.getString("category");
         Notification n = new Notification(rs.getString("id"), rs.getString("recipient"), rs.getString("body_text"),
                 template, category == null ? null : Category.valueOf(category), Jdbc.instant(rs, "send_at"),
-                rs.getString("source"), rs.getString("sender"));
+                rs.getString("source"), rs.getString("sender"), mediaFrom(rs.getString("media")));
         return new StoredNotification(n, Status.valueOf(rs.getString("status")), rs.getString("route"),
                 rs.getString("wamid"), rs.getInt("attempts"), Jdbc.integer(rs, "error_code"),
                 rs.getString("error_title"), rs.getString("error_details"), Jdbc.instant(rs, "created_at"),
@@ -80,6 +81,23 @@ final class NotificationRows {
             return json.writeValueAsString(new Parts(t.header(), t.buttons(), t.typedParams()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise template parts", e);
+        }
+    }
+
+    /** A notification's media as JSON, or null when it has none. */
+    String mediaJson(MediaRef media) {
+        try {
+            return media == null ? null : json.writeValueAsString(media);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise media", e);
+        }
+    }
+
+    private MediaRef mediaFrom(String stored) {
+        try {
+            return stored == null ? null : json.readValue(stored, MediaRef.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored media is not JSON", e);
         }
     }
 

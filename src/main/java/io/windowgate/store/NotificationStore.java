@@ -50,7 +50,7 @@ public final class NotificationStore {
     }
 
     private static final String INSERT = "INSERT INTO notification (" + NotificationRows.COLUMNS + ") "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?, ?)";
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?, ?, ?)";
 
     private boolean insert(Notification n, Status status, String leaseOwner, Instant nextAttemptAt) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(INSERT)) {
@@ -71,7 +71,7 @@ public final class NotificationStore {
         Jdbc.bind(s, n.id(), n.to(), n.text(), t == null ? null : t.name(), t == null ? null : t.language(),
                 t == null ? null : rows.paramsJson(t), n.category() == null ? null : n.category().name(), n.sendAt(),
                 n.source(), status.name(), now, now, nextAttemptAt, leaseOwner, t == null ? null : rows.partsJson(t),
-                n.sender());
+                n.sender(), rows.mediaJson(n.media()));
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.windowgate.notification.MediaRef;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.TemplateRef;
 
@@ -18,11 +19,33 @@ public final class CloudApiPayloads {
 
     /** A free-form text message; only valid inside the customer service window. */
     public String sessionMessage(Notification n) {
+        if (n.hasMedia()) {
+            return mediaMessage(n);
+        }
         if (!n.hasText()) {
             throw new IllegalArgumentException("notification " + n.id() + " has no text for a session message");
         }
         ObjectNode body = envelope(n, "text");
         body.putObject("text").put("body", n.text());
+        return body.toString();
+    }
+
+    /**
+     * A media session message in the Cloud API's shape: {@code "type": "image", "image": {"link", "caption"}}, with
+     * {@code filename} on a document; the text is the caption when the media has none (audio takes neither).
+     */
+    private String mediaMessage(Notification n) {
+        MediaRef media = n.media();
+        ObjectNode body = envelope(n, media.type());
+        ObjectNode object = body.putObject(media.type());
+        object.put("link", media.link());
+        String caption = media.caption() != null ? media.caption() : n.text();
+        if (caption != null && !"audio".equals(media.type())) {
+            object.put("caption", caption);
+        }
+        if (media.filename() != null && "document".equals(media.type())) {
+            object.put("filename", media.filename());
+        }
         return body.toString();
     }
 

@@ -387,4 +387,50 @@ class NotificationValidatorTest {
                 .template("promo", "en").templateParts(Map.of("header_video", "video.mp4")).build());
         assertThat(notALink.reason()).contains("header_video must be an http(s) link");
     }
+
+    private static NotificationRequest media(String text, String... columnsAndValues) {
+        Map<String, String> media = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < columnsAndValues.length; i += 2) {
+            media.put(columnsAndValues[i], columnsAndValues[i + 1]);
+        }
+        return NotificationRequest.from("csv").id("m-1").to("+14155550123").text(text).media(media).build();
+    }
+
+    @Test
+    void mediaOfEachTypeIsAcceptedAloneOrWithTextAsTheCaption() {
+        MediaRef image = valid(media("Your order shipped", "media_type", "IMAGE", "media_link",
+                " https://cdn.example.com/a.jpg ")).notification().media();
+        assertThat(image).isEqualTo(new MediaRef("image", "https://cdn.example.com/a.jpg", null, null));
+        assertThat(valid(media(null, "media_type", "document", "media_link", "https://cdn.example.com/i.pdf",
+                "media_caption", "Invoice", "media_filename", "invoice.pdf")).notification().media().filename())
+                .isEqualTo("invoice.pdf");
+        assertThat(valid(media(null, "media_type", "video", "media_link", "https://cdn.example.com/v.mp4"))
+                .notification().hasSessionContent()).isTrue();
+        assertThat(valid(media(null, "media_type", "audio", "media_link", "https://cdn.example.com/m.ogg"))
+                .notification().media().type()).isEqualTo("audio");
+    }
+
+    @Test
+    void badMediaIsRejectedWithAReasonAPersonCanActOn() {
+        assertThat(invalid(media(null, "media_type", "sticker", "media_link", "https://x.example/a.webp")).reason())
+                .contains("'sticker'").contains("image, document, video or audio");
+        assertThat(invalid(media(null, "media_link", "https://x.example/a.jpg")).reason()).contains("type is missing");
+        assertThat(invalid(media(null, "media_type", "image")).reason()).contains("link is missing");
+        assertThat(invalid(media(null, "media_type", "image", "media_link", "http://x.example/a.jpg")).reason())
+                .contains("https://");
+        assertThat(invalid(media(null, "media_type", "image", "media_link", "https://user:pw@x.example/a.jpg"))
+                .reason()).contains("user name or password").doesNotContain("pw@");
+        assertThat(invalid(media(null, "media_type", "image", "media_link", "https://x.example/a.jpg",
+                "media_caption", "x".repeat(1025))).reason()).contains("1025 characters").contains("1024");
+        assertThat(invalid(media("y".repeat(1025), "media_type", "image", "media_link", "https://x.example/a.jpg"))
+                .reason()).contains("text (the caption of a media message without one)");
+        assertThat(invalid(media(null, "media_type", "audio", "media_link", "https://x.example/a.ogg",
+                "media_caption", "hi")).reason()).contains("cannot go with audio");
+        assertThat(invalid(media("hi", "media_type", "audio", "media_link", "https://x.example/a.ogg")).reason())
+                .contains("cannot go with audio");
+        assertThat(invalid(media(null, "media_type", "image", "media_link", "https://x.example/a.jpg",
+                "media_filename", "a.jpg")).reason()).contains("documents only");
+        assertThat(invalid(media(null, "media_type", "document", "media_link", "https://x.example/a.pdf",
+                "media_filename", "../etc/passwd")).reason()).contains("without slashes");
+    }
 }

@@ -234,10 +234,29 @@ class SandboxProviderTest {
                 + "\",\"type\":\"text\",\"text\":{}}");
         assertThat(noBody.httpStatus()).isEqualTo(400);
         assertThat(tree(noBody.body()).at("/error/code").asInt()).isEqualTo(100);
-        SandboxProvider.Answer image = send("{\"messaging_product\":\"whatsapp\",\"to\":\"" + TO
-                + "\",\"type\":\"image\",\"image\":{\"link\":\"https://example.com/a.jpg\"}}");
-        assertThat(image.httpStatus()).isEqualTo(400);
-        assertThat(tree(image.body()).at("/error/code").asInt()).isEqualTo(131051);
+        SandboxProvider.Answer sticker = send("{\"messaging_product\":\"whatsapp\",\"to\":\"" + TO
+                + "\",\"type\":\"sticker\",\"sticker\":{\"link\":\"https://example.com/a.webp\"}}");
+        assertThat(sticker.httpStatus()).isEqualTo(400);
+        assertThat(tree(sticker.body()).at("/error/code").asInt()).isEqualTo(131051);
+        SandboxProvider.Answer httpLink = send("{\"messaging_product\":\"whatsapp\",\"to\":\"" + TO
+                + "\",\"type\":\"image\",\"image\":{\"link\":\"http://example.com/a.jpg\"}}");
+        assertThat(tree(httpLink.body()).at("/error/code").asInt()).isEqualTo(100);
+    }
+
+    @Test
+    void mediaMessagesGoInsideTheWindowOnlyAndAreListed() throws Exception {
+        String image = "{\"messaging_product\":\"whatsapp\",\"to\":\"" + TO + "\",\"type\":\"image\","
+                + "\"image\":{\"link\":\"https://example.com/a.jpg\",\"caption\":\"hi\"},"
+                + "\"biz_opaque_callback_data\":\"img-1\"}";
+        assertThat(tree(send(image).body()).at("/error/code").asInt()).as("window closed").isEqualTo(131047);
+
+        sandbox.customerWrites(TO, "hello");
+        for (String type : new String[] {"image", "document", "video", "audio"}) {
+            SandboxProvider.Answer answer = send(image.replace("image", type));
+            assertThat(answer.httpStatus()).as(type).isEqualTo(200);
+        }
+        assertThat(sandbox.receivedMessages()).extracting(m -> m.get("type"))
+                .containsExactly("audio", "video", "document", "image");
     }
 
     @Test

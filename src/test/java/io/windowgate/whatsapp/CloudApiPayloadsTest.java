@@ -12,6 +12,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.windowgate.notification.Category;
+import io.windowgate.notification.MediaRef;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.NotificationRequest;
 import io.windowgate.notification.NotificationValidator;
@@ -133,5 +134,28 @@ class CloudApiPayloadsTest {
         Notification n = new Notification("crm-000126", TO, "free text", new TemplateRef("hello_world", "en_US",
                 null, null), Category.UTILITY, null, "crm");
         assertThat(json.readTree(payloads.templateMessage(n))).isEqualTo(fixture("template-no-params.json"));
+    }
+
+    private static Notification media(String type, String text, MediaRef media) {
+        return new Notification("media-" + type, TO, text, null, Category.UTILITY, null, "crm", "default", media);
+    }
+
+    @Test
+    void mediaSessionMessagesMatchTheirGoldenFiles() throws IOException {
+        // the text is the caption of an image or a video without one
+        assertThat(json.readTree(payloads.sessionMessage(media("image", "Your order 123 has shipped.",
+                new MediaRef("image", "https://cdn.example.com/order-123.jpg", null, null)))))
+                .isEqualTo(fixture("session-image.json"));
+        assertThat(json.readTree(payloads.sessionMessage(media("video", null,
+                new MediaRef("video", "https://cdn.example.com/order-123.mp4", "Your order 123 has shipped.", null)))))
+                .isEqualTo(fixture("session-video.json"));
+        // a caption of its own wins over the text; a filename goes on a document
+        assertThat(json.readTree(payloads.sessionMessage(media("document", "ignored as a caption",
+                new MediaRef("document", "https://cdn.example.com/invoice-123.pdf", "Invoice for order 123",
+                        "invoice-123.pdf")))))
+                .isEqualTo(fixture("session-document.json"));
+        assertThat(json.readTree(payloads.sessionMessage(media("audio", null,
+                new MediaRef("audio", "https://cdn.example.com/message.ogg", null, null)))))
+                .isEqualTo(fixture("session-audio.json"));
     }
 }
