@@ -30,6 +30,7 @@ public class AppConfiguration implements CamelConfiguration {
         settings.requireFreePort("camel.server.host", "camel.server.port");
         settings.requireFreePort("camel.server.host", "camel.management.port");
         ProviderMode.apply(context, settings);
+        CallbackSetup.applySandboxDefaults(context, settings);
         Sources.switchOnOff(context, settings);
 
         // the one clock every bean is given, bound too so that routes and tests read the time the beans read
@@ -40,6 +41,7 @@ public class AppConfiguration implements CamelConfiguration {
                 stores.dialect));
         BusinessNumbers numbers = ProviderMode.numbers(context, settings);
         context.getRegistry().bind("businessNumbers", numbers);
+        CallbackSetup.bind(context, settings, stores, numbers, clock);
         Sending sending = new Sending(context, settings, stores, numbers, clock);
         Sources sources = new Sources(context, settings, stores, sending, clock);
         Operations.bind(context, settings, stores, sending, sources, clock);

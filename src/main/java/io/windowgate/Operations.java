@@ -2,6 +2,7 @@ package io.windowgate;
 
 import java.time.Clock;
 
+import io.windowgate.callback.Callbacks;
 import io.windowgate.http.ApiAuthentication;
 import io.windowgate.http.ApiTokens;
 import io.windowgate.http.HttpEntrances;
@@ -45,7 +46,7 @@ final class Operations {
         registry.bind("operationsApi", new OperationsApi(stores.notifications,
                 statusView, sending.gate, clock));
         registry.bind("expirySweep", new ExpirySweep(stores.windows, stores.notifications, sending.windowPolicy,
-                settings.getDuration("hold.max-age"), clock));
+                settings.getDuration("hold.max-age"), clock, registry.lookupByNameAndType("callbacks", Callbacks.class)));
         // bound in both modes so the (then stopped) sandbox routes can be created
         registry.bind("sandboxProvider", new SandboxProvider(clock, settings.get("whatsapp.app-secret"),
                 context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class)));

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.windowgate.callback.Callbacks;
 import io.windowgate.cluster.RateShare;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.DispatchPolicy;
@@ -88,7 +89,8 @@ final class Sending {
         registry.bind("webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
         registry.bind("webhookEvents", new WebhookEvents(stores.windows, stores.notifications, stores.records,
-                delivery, policyEvents, usage, clock, numbers, stores.sources));
+                delivery, policyEvents, usage, clock, numbers, stores.sources,
+                registry.lookupByNameAndType("callbacks", Callbacks.class)));
     }
 
     /** Loads templates.file into the registry at start; a file that cannot be used stops the start with the reason. */

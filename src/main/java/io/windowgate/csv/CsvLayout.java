@@ -21,7 +21,7 @@ import io.windowgate.text.Excerpt;
 final class CsvLayout {
 
     private static final List<String> KNOWN = List.of("id", "to", "text", "template", "language", "category", "send_at",
-            "opt_in", "from");
+            "opt_in", "from", "callback_url");
     private static final Pattern POSITIONAL = Pattern.compile("param(\\d{1,2})(?::(currency|date_time))?");
     private static final Pattern TYPED_NAMED = Pattern.compile("param:(.+):(currency|date_time)");
     private static final String NAMED_PREFIX = "param:";
@@ -142,6 +142,7 @@ final class CsvLayout {
                 .template(value(values, columns.get("template")), value(values, columns.get("language")))
                 .positionalParams(params).namedParams(namedParams).category(value(values, columns.get("category")))
                 .sendAt(value(values, columns.get("send_at"))).sender(value(values, columns.get("from")))
+                .callbackUrl(value(values, columns.get("callback_url")))
                 .malformed(malformed).optIn(consent)
                 .templateParts(templateParts).build();
     }

@@ -5,13 +5,19 @@ import java.time.Instant;
 /**
  * A validated notification in canonical form: the recipient is E.164, at least one of text / template is present, and
  * {@code sender} is the alias of the business number it goes from (BusinessNumbers). This is what the dispatch and send
- * routes carry as the message body.
+ * routes carry as the message body. {@code callbackUrl} is where its status events go (null = callbacks.url).
  */
 public record Notification(String id, String to, String text, TemplateRef template, Category category, Instant sendAt,
-        String source, String sender) {
+        String source, String sender, String callbackUrl) {
 
     public Notification {
         sender = sender == null ? BusinessNumbers.DEFAULT : sender;
+    }
+
+    /** A notification whose events go to callbacks.url (it names no receiver of its own). */
+    public Notification(String id, String to, String text, TemplateRef template, Category category, Instant sendAt,
+            String source, String sender) {
+        this(id, to, text, template, category, sendAt, source, sender, null);
     }
 
     /** A notification from the default business number. */

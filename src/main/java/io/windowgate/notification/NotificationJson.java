@@ -195,6 +195,7 @@ public final class NotificationJson {
         String category = string(node, "category", problems);
         String sendAt = string(node, "sendAt", problems);
         String from = scalar(node, "from", problems);
+        String callbackUrl = string(node, "callbackUrl", problems);
         String templateName = null;
         String templateLanguage = null;
         List<String> positional = List.of();
@@ -234,7 +235,7 @@ public final class NotificationJson {
         NotificationRequest.OptInRequest optIn = optIn(node.get("optIn"), source, problems);
         return NotificationRequest.from(source).id(id).to(to).text(text).template(templateName, templateLanguage)
                 .positionalParams(positional).namedParams(named).category(category).sendAt(sendAt).optIn(optIn)
-                .templateParts(parts).sender(from)
+                .templateParts(parts).sender(from).callbackUrl(callbackUrl)
                 .malformed(problems.isEmpty() ? null : String.join("; ", problems)).build();
     }
 

@@ -11,10 +11,11 @@ import java.util.Map;
  * {@code header_image}, {@code header_video}, {@code header_document}, {@code header_filename},
  * {@code button:N:url}, {@code button:N:quick_reply}, {@code button:N:copy_code}.
  * {@code from} names the business number to send from (an alias or a phone number id; null = the default).
+ * {@code callbackUrl} is the receiver of the notification's status events (null = callbacks.url).
  */
 public record NotificationRequest(String id, String to, String text, String templateName, String templateLanguage,
         List<String> positionalParams, Map<String, String> namedParams, String category, String sendAt, String source,
-        String malformed, OptInRequest optIn, Map<String, String> templateParts, String from) {
+        String malformed, OptInRequest optIn, Map<String, String> templateParts, String from, String callbackUrl) {
 
     /**
      * An opt-in as the source gave it: the scope (a category or ALL; null = ALL), where it was given, the evidence, and
@@ -38,7 +39,7 @@ public record NotificationRequest(String id, String to, String text, String temp
     public Builder toBuilder() {
         return new Builder().id(id).to(to).text(text).template(templateName, templateLanguage)
                 .positionalParams(positionalParams).namedParams(namedParams).category(category).sendAt(sendAt)
-                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts).sender(from);
+                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts).sender(from).callbackUrl(callbackUrl);
     }
 
     /** Builds a {@link NotificationRequest}; the sources set what they found and leave the rest absent. */
@@ -57,6 +58,7 @@ public record NotificationRequest(String id, String to, String text, String temp
         private OptInRequest optIn;
         private Map<String, String> templateParts;
         private String from;
+        private String callbackUrl;
 
         private Builder() {
         }
@@ -129,9 +131,15 @@ public record NotificationRequest(String id, String to, String text, String temp
             return this;
         }
 
+        /** Where the notification's status events go (field {@code callbackUrl}, column {@code callback_url}). */
+        public Builder callbackUrl(String value) {
+            callbackUrl = value;
+            return this;
+        }
+
         public NotificationRequest build() {
             return new NotificationRequest(id, to, text, templateName, templateLanguage, positionalParams, namedParams,
-                    category, sendAt, source, malformed, optIn, templateParts, from);
+                    category, sendAt, source, malformed, optIn, templateParts, from, callbackUrl);
         }
     }
 }

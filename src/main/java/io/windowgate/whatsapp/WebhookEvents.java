@@ -8,6 +8,7 @@ import java.util.Locale;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.callback.Callbacks;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
@@ -46,10 +47,12 @@ public final class WebhookEvents {
     private final BusinessNumbers numbers;
     private final SourceStore rejections;
     private final ObjectMapper json = new ObjectMapper();
+    private final Callbacks callbacks;
 
     public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecords records,
             DeliveryRecorder delivery, PolicyEvents policy, UsageLedger usage, Clock clock, BusinessNumbers numbers,
-            SourceStore rejections) {
+            SourceStore rejections, Callbacks callbacks) {
+        this.callbacks = callbacks;
         this.numbers = numbers;
         this.rejections = rejections;
         this.usage = usage;
@@ -171,6 +174,7 @@ public final class WebhookEvents {
         LOG.info("Inbound message from {} to number {} at {}: window {}{}", PhoneMask.mask(recipient), number, at,
                 moved ? "opened or refreshed" : "unchanged (older or repeated message)",
                 released > 0 ? "; " + released + " held notifications released" : "");
+        callbacks.inbound(number, message, recipient, at);
         return released;
     }
 
