@@ -46,6 +46,8 @@ public final class CallbackDelivery {
     private static final Logger LOG = LoggerFactory.getLogger(CallbackDelivery.class);
     /** How soon an event whose host had no free slot is tried again. */
     private static final Duration HOST_BUSY_WAIT = Duration.ofMillis(200);
+    /** How long a poll waits for half of the senders to come free while a backlog lasts. */
+    private static final Duration BATCH_WAIT = Duration.ofMillis(500);
     private static final String USER_AGENT = "Windowgate-Callbacks/1";
 
     /** The receivers and the rules of retrying. */
@@ -82,11 +84,13 @@ public final class CallbackDelivery {
     }
 
     /**
-     * Claims due events for the free sender threads and hands them over, until none is due or none is free; returns
-     * how many were handed over. Called by each tick of callback-delivery.
+     * Claims due events for the free sender threads and hands them over, until none is due; returns how many were
+     * handed over. Called by each tick of callback-delivery. While events keep coming, it claims again once half of
+     * the senders are free, so a backlog is claimed in batches rather than one event per query.
      */
-    public int poll() throws SQLException {
+    public int poll() throws SQLException, InterruptedException {
         int handed = 0;
+        int half = Math.max(1, settings.concurrency() / 2);
         while (true) {
             int free = slots.drainPermits();
             if (free == 0) {
@@ -110,9 +114,10 @@ public final class CallbackDelivery {
                 });
             }
             handed += claimed.size();
-            if (claimed.size() < free) {
+            if (claimed.size() < free || !slots.tryAcquire(half, BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 return handed;
             }
+            slots.release(half);
         }
     }
 
