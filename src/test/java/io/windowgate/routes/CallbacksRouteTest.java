@@ -175,6 +175,27 @@ class CallbacksRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void aDroppedFilesRowsReportHeldSentAndRejectedEachToItsReceiver() throws Exception {
+        receiver.stubFor(post(urlPathEqualTo("/csv")).willReturn(aResponse().withStatus(200)));
+        drop("cb.csv", "id,to,text,template,language,callback_url\n"
+                + "csv-held,+14155550183,only text,,,\n"
+                + "csv-sent,+14155550184,,order_shipped,en_US," + receiver.baseUrl() + "/csv\n"
+                + "csv-bad,not a number,x,,,\n");
+
+        await().atMost(WAIT).until(() -> statuses(statusEvents("/events", "csv-held")).contains("HELD")
+                && statuses(statusEvents("/csv", "csv-sent")).contains("SENT")
+                && !statusEvents("/events", "csv-bad").isEmpty());
+        assertThat(statuses(statusEvents("/events", "csv-held"))).containsExactly("QUEUED", "HELD");
+        assertThat(statusEvents("/events", "csv-held").get(1).path("error").path("details").asText())
+                .contains("held until the customer writes in");
+        assertThat(statuses(statusEvents("/csv", "csv-sent"))).containsExactly("QUEUED", "SENT");
+        assertThat(statusEvents("/events", "csv-sent")).isEmpty();
+        JsonNode bad = statusEvents("/events", "csv-bad").get(0);
+        assertThat(bad.path("status").asText()).isEqualTo("REJECTED");
+        assertThat(bad.path("source").asText()).isEqualTo("csv");
+    }
+
+    @Test
     void gone410StopsThatReceiversEventsForTheNotification() throws Exception {
         receiver.stubFor(post(urlPathEqualTo("/gone")).willReturn(aResponse().withStatus(410)));
         postJson("/api/notifications", CRM_TOKEN, templateNotification("gone-1",
