@@ -3,6 +3,7 @@ package io.windowgate;
 import java.sql.SQLException;
 import java.time.Clock;
 
+import io.windowgate.callback.CallbackDelivery;
 import io.windowgate.notification.BusinessNumbers;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -68,6 +69,7 @@ public class AppConfiguration implements CamelConfiguration {
                 if (released > 0) {
                     LOG.info("Stopping: {} claimed notifications handed back to the outbox", released);
                 }
+                stopped.getRegistry().lookupByNameAndType("callbackDelivery", CallbackDelivery.class).handBack();
             } catch (SQLException | RuntimeException e) {
                 LOG.warn("Stopping: could not hand the claims back ({}); they are taken over when their lease ends",
                         e.getMessage());

@@ -190,6 +190,12 @@ public final class CallbackEventStore {
                 notBefore, id);
     }
 
+    /** On a graceful stop: the events {@code owner} claimed and did not settle are due at once for the other nodes. */
+    public int releaseClaims(String owner) throws SQLException {
+        return update("UPDATE callback_event SET lease_owner = NULL, next_attempt_at = ? WHERE lease_owner = ? "
+                + "AND state = 'PENDING'", clock.instant(), owner);
+    }
+
     /** Given up (callbacks.max-age passed, or the target is refused): FAILED with the reason, until retried. */
     public void markFailed(long id, boolean attempted, String error) throws SQLException {
         update("UPDATE callback_event SET state = 'FAILED', attempts = attempts + ?, lease_owner = NULL, "

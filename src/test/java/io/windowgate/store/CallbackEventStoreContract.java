@@ -131,8 +131,10 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
         assertThat(b).hasSize(8);
         assertThat(a).extracting(Event::id).doesNotContainAnyElementsOf(b.stream().map(Event::id).toList());
 
+        assertThat(events.releaseClaims("cb-b")).isEqualTo(8);
+        assertThat(events.claimDue("cb-c", T0.plusSeconds(10), 50)).as("b's, handed back on its stop").hasSize(8);
         clock.advance(Duration.ofSeconds(11));
-        assertThat(events.claimDue("cb-c", T0.plusSeconds(60), 50)).hasSize(20);
+        assertThat(events.claimDue("cb-d", T0.plusSeconds(60), 50)).hasSize(20);
     }
 
     @Test
