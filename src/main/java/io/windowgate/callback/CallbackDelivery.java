@@ -10,10 +10,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
@@ -48,6 +51,8 @@ public final class CallbackDelivery {
     private static final Duration HOST_BUSY_WAIT = Duration.ofMillis(200);
     /** How long a poll waits for half of the senders to come free while a backlog lasts. */
     private static final Duration BATCH_WAIT = Duration.ofMillis(500);
+    /** The longest one tick of callback-delivery claims for; the next tick goes on. */
+    private static final Duration TICK_LIMIT = Duration.ofSeconds(5);
     private static final String USER_AGENT = "Windowgate-Callbacks/1";
 
     /** The receivers and the rules of retrying. */
@@ -67,6 +72,8 @@ public final class CallbackDelivery {
     /** One slot per sender thread: events are claimed only for free slots, so none waits in a queue on its claim. */
     private final Semaphore slots;
     private final Map<String, Semaphore> hosts = new ConcurrentHashMap<>();
+    /** Events the receivers took (2xx), not yet recorded: poll records them with its next claim. */
+    private final Queue<Long> sent = new ConcurrentLinkedQueue<>();
 
     public CallbackDelivery(CallbackEventStore store, CallbackBodies bodies, CallbackSignature signature,
             CallbackUrls urls, Settings settings, ExecutorService senders, String owner, Clock clock) {
@@ -91,16 +98,20 @@ public final class CallbackDelivery {
     public int poll() throws SQLException, InterruptedException {
         int handed = 0;
         int half = Math.max(1, settings.concurrency() / 2);
-        while (true) {
+        // a tick ends after a while even during a backlog, so that a stopping node's route finishes its exchange
+        long end = System.nanoTime() + TICK_LIMIT.toNanos();
+        while (System.nanoTime() < end) {
             int free = slots.drainPermits();
             if (free == 0) {
                 return handed;
             }
+            List<Long> acks = takeAcks();
             List<Event> claimed;
             try {
-                claimed = store.claimDue(owner, leaseUntil(), free);
+                claimed = store.claimDue(owner, leaseUntil(), free, acks);
             } catch (SQLException | RuntimeException e) {
                 slots.release(free);
+                sent.addAll(acks);
                 throw e;
             }
             slots.release(free - claimed.size());
@@ -115,10 +126,21 @@ public final class CallbackDelivery {
             }
             handed += claimed.size();
             if (claimed.size() < free || !slots.tryAcquire(half, BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                return handed;
+                break;
             }
             slots.release(half);
         }
+        store.markSent(takeAcks());
+        return handed;
+    }
+
+    /** The events the receivers took since the last look, to be recorded as SENT. */
+    private List<Long> takeAcks() {
+        List<Long> acks = new ArrayList<>();
+        for (Long id = sent.poll(); id != null; id = sent.poll()) {
+            acks.add(id);
+        }
+        return acks;
     }
 
     /**
@@ -126,6 +148,7 @@ public final class CallbackDelivery {
      * once instead of when their lease ends.
      */
     public int handBack() throws SQLException {
+        store.markSent(takeAcks());
         return store.releaseClaims(owner);
     }
 
@@ -175,7 +198,9 @@ public final class CallbackDelivery {
             hostSlots.release();
         }
         if (answer.status() / 100 == 2) {
-            store.markSent(event.id());
+            // recorded with the next claim, one transaction for many; should this node die first, the event is sent
+            // again after its lease (at least once, the same eventId)
+            sent.add(event.id());
         } else if (answer.status() == 410) {
             int stopped = store.markGone(event, "the receiver answered 410 Gone: no more events of this stream go to it");
             LOG.info("Event {} ({}): {} answered 410 Gone; {} events of its stream not sent", event.eventId(),

@@ -49,7 +49,6 @@ public final class CallbackEventStore {
     private final DataSource dataSource;
     private final Dialect dialect;
     private final Clock clock;
-    private final GroupCommit<Long> delivered = new GroupCommit<>(this::writeSent);
 
     public CallbackEventStore(DataSource dataSource, Dialect dialect, Clock clock) {
         this.dataSource = dataSource;
@@ -91,27 +90,36 @@ public final class CallbackEventStore {
 
     /**
      * Claims for {@code owner} until {@code leaseUntil} up to {@code limit} due events, each the first pending event of
-     * its stream, oldest first, in one transaction. An event behind a pending one (claimed elsewhere, or waiting to be
+     * its stream, earliest due first, in one transaction. An event behind a pending one (claimed elsewhere, or waiting to be
      * retried) waits for it; this holds across nodes too, because the candidates are read with the earlier events they
      * wait for, locked or not.
      */
     public List<Event> claimDue(String owner, Instant leaseUntil, int limit) throws SQLException {
+        return claimDue(owner, leaseUntil, limit, List.of());
+    }
+
+    /**
+     * {@link #claimDue(String, Instant, int)}, after recording in the same transaction that the receivers took the
+     * events {@code sent} (2xx): one commit for both, and the next events of those streams can be claimed at once.
+     */
+    public List<Event> claimDue(String owner, Instant leaseUntil, int limit, List<Long> sent) throws SQLException {
         Instant now = clock.instant();
         return Jdbc.inTransaction(dataSource, c -> {
+            if (!sent.isEmpty()) {
+                writeSent(c, sent, now);
+            }
             List<Event> candidates = new ArrayList<>();
             boolean skipLocked = dialect.skipLocked();
+            // in the order of the due index, which the database reads only as far as the limit (ordering by id
+            // instead sorted every pending event at each claim); the order within a stream is the NOT EXISTS's
             try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + ", " + GONE + " FROM callback_event e "
                     + "WHERE e.state = 'PENDING' AND e.next_attempt_at <= ? AND NOT EXISTS (SELECT 1 FROM "
                     + "callback_event p WHERE p.stream_key = e.stream_key AND p.state = 'PENDING' AND p.id < e.id) "
-                    + "ORDER BY e.id" + (skipLocked ? " LIMIT ? FOR UPDATE OF e SKIP LOCKED" : ""))) {
-                s.setMaxRows(limit);
-                Jdbc.bind(s, now);
-                if (skipLocked) {
-                    s.setInt(2, limit);
-                }
+                    + "ORDER BY e.next_attempt_at LIMIT ?" + (skipLocked ? " FOR UPDATE OF e SKIP LOCKED" : ""))) {
+                Jdbc.bind(s, now, limit);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
-                        candidates.add(read(rs));
+                        candidates.add(read(rs, rs.getInt("gone") == 1));
                     }
                 }
             }
@@ -136,6 +144,10 @@ public final class CallbackEventStore {
     }
 
     private static Event read(ResultSet rs) throws SQLException {
+        return read(rs, false);
+    }
+
+    private static Event read(ResultSet rs, boolean gone) throws SQLException {
         return new Event(rs.getLong("id"), rs.getString("event_id"), rs.getString("type"), rs.getString("stream_key"),
                 rs.getString("url"), rs.getString("notification_id"), rs.getString("status"),
                 rs.getString("previous_status"), rs.getString("route"), rs.getString("wamid"),
@@ -143,39 +155,31 @@ public final class CallbackEventStore {
                 rs.getString("source"), rs.getString("recipient"), rs.getString("business_number"),
                 Jdbc.instant(rs, "closes_at"), rs.getString("payload"), Jdbc.instant(rs, "occurred_at"),
                 State.valueOf(rs.getString("state").trim()), rs.getInt("attempts"), Jdbc.instant(rs, "retry_since"),
-                rs.getString("last_error"), hasColumn(rs, "gone") && rs.getInt("gone") == 1);
+                rs.getString("last_error"), gone);
     }
 
-    private static boolean hasColumn(ResultSet rs, String name) throws SQLException {
-        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-            if (name.equalsIgnoreCase(rs.getMetaData().getColumnLabel(i))) {
-                return true;
-            }
+    /** The receiver took the events (2xx). */
+    public void markSent(List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
         }
-        return false;
-    }
-
-    /**
-     * The receiver took the event (2xx). Deliveries finishing at the same time share one transaction
-     * ({@link GroupCommit}); returns once this one is committed.
-     */
-    public void markSent(long id) throws SQLException {
-        delivered.submit(id);
-    }
-
-    private void writeSent(List<Long> ids) throws SQLException {
         Instant now = clock.instant();
         Jdbc.inTransaction(dataSource, c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE callback_event SET state = 'SENT', "
-                    + "attempts = attempts + 1, lease_owner = NULL, last_error = NULL, finished_at = ? WHERE id = ?")) {
-                for (long id : ids) {
-                    Jdbc.bind(s, now, id);
-                    s.addBatch();
-                }
-                s.executeBatch();
-            }
+            writeSent(c, ids, now);
             return null;
         });
+    }
+
+    private static void writeSent(Connection c, List<Long> ids, Instant now) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE callback_event SET state = 'SENT', "
+                + "attempts = attempts + 1, lease_owner = NULL, last_error = NULL, finished_at = ? WHERE id = ? "
+                + "AND state = 'PENDING'")) {
+            for (long id : ids) {
+                Jdbc.bind(s, now, id);
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
     }
 
     /** The attempt failed and is worth another: due again at {@code notBefore}, with what went wrong. */

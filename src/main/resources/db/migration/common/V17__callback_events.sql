@@ -44,7 +44,7 @@ CREATE TABLE callback_event (
 );
 CREATE UNIQUE INDEX callback_event_event_id ON callback_event (event_id);
 CREATE INDEX callback_event_due ON callback_event (state, next_attempt_at);
-CREATE INDEX callback_event_stream ON callback_event (stream_key, id);
+CREATE INDEX callback_event_stream ON callback_event (stream_key, state, id);
 
 -- The windows as the window events see them: when each (business number, customer) window closes. The sweep reads the
 -- windows whose close (or close minus callbacks.window-closing-lead) passed since its previous run: one range of the

@@ -106,7 +106,10 @@ public final class BulkBenchmark {
             return value;
         }
 
-        /** The app's configuration: the IT defaults with APP_PROPERTIES ({data} = the work dir) on top. */
+        /**
+         * The app's configuration: the IT defaults with APP_PROPERTIES on top ({data} = the work dir, {provider} = the
+         * stand-in's URL, which answers any POST 200: callbacks.url={provider} measures the cost of events).
+         */
         Map<String, String> appConfig(Path data, String providerUrl) {
             Map<String, String> config = WindowgateProcess.cloudApiProperties(data, providerUrl, API_TOKEN);
             // the CSV path sends dispatch.concurrency rows at a time: the same as the bare client's threads
@@ -116,7 +119,8 @@ public final class BulkBenchmark {
                 if (eq < 1) {
                     throw new IllegalArgumentException("APP_PROPERTIES entries are key=value, not " + property);
                 }
-                config.put(property.substring(0, eq), property.substring(eq + 1).replace("{data}", data.toString()));
+                config.put(property.substring(0, eq), property.substring(eq + 1).replace("{data}", data.toString())
+                        .replace("{provider}", providerUrl));
             }
             return config;
         }
