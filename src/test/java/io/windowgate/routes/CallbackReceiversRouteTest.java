@@ -34,7 +34,8 @@ class CallbackReceiversRouteTest extends RouteTestSupport {
         Properties p = new Properties();
         p.setProperty("callbacks.timeout", "PT1S");
         p.setProperty("callbacks.retry.initial-delay", "PT0.2S");
-        p.setProperty("callbacks.retry.max-delay", "PT0.5S");
+        // above the 429's Retry-After of one second, which is honoured up to this
+        p.setProperty("callbacks.retry.max-delay", "PT2S");
         return p;
     }
 
