@@ -3,6 +3,7 @@ package io.windowgate;
 import java.sql.SQLException;
 import java.time.Clock;
 
+import io.windowgate.callback.CallbackDelivery;
 import io.windowgate.notification.BusinessNumbers;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -30,6 +31,7 @@ public class AppConfiguration implements CamelConfiguration {
         settings.requireFreePort("camel.server.host", "camel.server.port");
         settings.requireFreePort("camel.server.host", "camel.management.port");
         ProviderMode.apply(context, settings);
+        CallbackSetup.applySandboxDefaults(context, settings);
         Sources.switchOnOff(context, settings);
 
         // the one clock every bean is given, bound too so that routes and tests read the time the beans read
@@ -40,6 +42,7 @@ public class AppConfiguration implements CamelConfiguration {
                 stores.dialect));
         BusinessNumbers numbers = ProviderMode.numbers(context, settings);
         context.getRegistry().bind("businessNumbers", numbers);
+        CallbackSetup.bind(context, settings, stores, numbers, clock);
         Sending sending = new Sending(context, settings, stores, numbers, clock);
         Sources sources = new Sources(context, settings, stores, sending, clock);
         Operations.bind(context, settings, stores, sending, sources, clock);
@@ -66,6 +69,7 @@ public class AppConfiguration implements CamelConfiguration {
                 if (released > 0) {
                     LOG.info("Stopping: {} claimed notifications handed back to the outbox", released);
                 }
+                stopped.getRegistry().lookupByNameAndType("callbackDelivery", CallbackDelivery.class).handBack();
             } catch (SQLException | RuntimeException e) {
                 LOG.warn("Stopping: could not hand the claims back ({}); they are taken over when their lease ends",
                         e.getMessage());

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.windowgate.csv.FilePreview;
+import io.windowgate.callback.Callbacks;
 import io.windowgate.http.ApiAuthentication;
 import io.windowgate.http.ApiTokens;
 import io.windowgate.http.HttpEntrances;
@@ -87,7 +88,7 @@ final class Operations {
                 context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class), sources.validator,
                 settings.getInt("window.hours"), settings.getDuration("window.safety-margin"), clock));
         registry.bind("expirySweep", new ExpirySweep(stores.windows, stores.notifications, sending.windowPolicy,
-                settings.getDuration("hold.max-age"), clock));
+                settings.getDuration("hold.max-age"), clock, registry.lookupByNameAndType("callbacks", Callbacks.class)));
         // bound in both modes so the (then stopped) sandbox routes can be created
         registry.bind("sandboxProvider", new SandboxProvider(clock, settings.get("whatsapp.app-secret"),
                 context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class)));

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.windowgate.callback.Callbacks;
 import io.windowgate.cluster.RateShare;
 import io.windowgate.http.ProviderConnections;
 import io.windowgate.notification.BusinessNumbers;
@@ -101,7 +102,8 @@ final class Sending {
         registry.bind("webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
         registry.bind("webhookEvents", new WebhookEvents(stores.windows, stores.notifications, stores.records,
-                delivery, policyEvents, usage, clock, numbers, stores.sources, identity, activity));
+                delivery, policyEvents, usage, clock, numbers, stores.sources, identity, activity,
+                registry.lookupByNameAndType("callbacks", Callbacks.class)));
     }
 
     /**

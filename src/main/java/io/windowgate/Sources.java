@@ -3,6 +3,8 @@ package io.windowgate;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.windowgate.callback.CallbackUrls;
+import io.windowgate.callback.Callbacks;
 import io.windowgate.cluster.ClusterLock;
 import io.windowgate.crm.CrmPoller;
 import io.windowgate.crm.CrmPushApi;
@@ -33,9 +35,10 @@ final class Sources {
     Sources(CamelContext context, Settings settings, Stores stores, Sending sending, Clock clock) throws Exception {
         Registry registry = context.getRegistry();
         validator = new NotificationValidator(settings.get("default-region"),
-                context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class));
+                context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class),
+                new CallbackUrls(Boolean.parseBoolean(settings.get("callbacks.allow-private"))));
         NotificationIntake intake = new NotificationIntake(validator, stores.notifications, sending.outbox,
-                stores.consents, clock);
+                stores.consents, clock, registry.lookupByNameAndType("callbacks", Callbacks.class));
         NotificationJson notificationJson = new NotificationJson();
         Duration lockMaxAge = settings.getDuration("cluster.lock-max-age");
         for (String source : new String[] {"drop-file", "mail"}) {

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,6 +113,8 @@ class SecretsInLogTest {
         p.put("whatsapp.session.url", provider.baseUrl() + "/v22.0/session/messages");
         p.put("whatsapp.template.url", provider.baseUrl() + "/v22.0/template/messages");
         p.put("outbox.poll-interval-ms", "100");
+        // events are signed with callbacks.secret; the stand-in answers them 404, so they are retried and logged too
+        p.put("callbacks.url", provider.baseUrl() + "/callbacks");
         // the production logging, not the quieter test configuration on the same class path
         p.put("log4j2.configurationFile", "log4j2.properties");
         return p;
@@ -181,6 +184,13 @@ class SecretsInLogTest {
         assertThat(get(base + "/webhooks/whatsapp?hub.mode=subscribe&hub.challenge=42&hub.verify_token="
                 + URLEncoder.encode(verifyToken + "-wrong", StandardCharsets.UTF_8), null).statusCode())
                 .isEqualTo(403);
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !provider.findAll(postRequestedFor(urlPathMatching("/callbacks"))).isEmpty());
+        var event = provider.findAll(postRequestedFor(urlPathMatching("/callbacks"))).get(0);
+        assertThat(new io.windowgate.callback.CallbackSignature(canaries.get("callbacks.secret"))
+                .isValid(event.getHeader("X-Windowgate-Signature"), event.getBody(), Instant.now().getEpochSecond()))
+                .as("the event is signed with callbacks.secret").isTrue();
 
         // a graceful stop, so that the shutdown's log lines are read too
         process.destroy();

@@ -21,7 +21,7 @@ import io.windowgate.text.Excerpt;
 final class CsvLayout {
 
     private static final List<String> KNOWN = List.of("id", "to", "text", "template", "language", "category", "send_at",
-            "opt_in", "from");
+            "opt_in", "from", "callback_url");
     /** A session message's media columns. */
     private static final List<String> MEDIA = List.of("media_type", "media_link", "media_caption", "media_filename");
     private static final Pattern POSITIONAL = Pattern.compile("param(\\d{1,2})(?::(currency|date_time))?");
@@ -151,6 +151,7 @@ final class CsvLayout {
                 .template(value(values, columns.get("template")), value(values, columns.get("language")))
                 .positionalParams(params).namedParams(namedParams).category(value(values, columns.get("category")))
                 .sendAt(value(values, columns.get("send_at"))).sender(value(values, columns.get("from")))
+                .callbackUrl(value(values, columns.get("callback_url")))
                 .malformed(malformed).optIn(consent)
                 .templateParts(templateParts).media(media).build();
     }

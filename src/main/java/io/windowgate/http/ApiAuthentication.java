@@ -31,6 +31,8 @@ public final class ApiAuthentication {
     private static final Pattern PUBLIC = Pattern.compile("/api/openapi\\.json/?");
     /** A notification by id: for the CRM that pushed it and the read-only views. */
     private static final Pattern NOTIFICATION = Pattern.compile("/api/notifications/[^/]+/?");
+    /** Cancelling a notification: for the CRM that pushed it (and the admin). */
+    private static final Pattern CANCEL = Pattern.compile("/api/notifications/[^/]+/cancel/?");
     /** The read-only views: status, files, rejections, usage, templates, windows, activity. */
     private static final Pattern READ_ONLY = Pattern.compile(
             "/api/(notifications/[^/]+|files(/[^/]+)?|rejections|usage|templates|windows(/[^/]+)?|activity)/?");
@@ -67,8 +69,9 @@ public final class ApiAuthentication {
             return true;
         }
         boolean get = HttpMethod.GET.equals(method);
-        if (scopes.contains(Scope.CRM) && (HttpMethod.POST.equals(method) && path.matches("/api/notifications/?")
-                || get && NOTIFICATION.matcher(path).matches())) {
+        boolean post = HttpMethod.POST.equals(method);
+        if (scopes.contains(Scope.CRM) && (post && path.matches("/api/notifications/?")
+                || post && CANCEL.matcher(path).matches() || get && NOTIFICATION.matcher(path).matches())) {
             return true;
         }
         return scopes.contains(Scope.READ) && get && READ_ONLY.matcher(path).matches();

@@ -26,7 +26,7 @@ public final class HttpEntrances {
 
     /** The POST endpoints whose body is JSON. */
     static final List<String> JSON_POSTS = List.of("/api/notifications", "/api/notifications/retry",
-            "/api/templates", "/api/consents", "/webhooks/whatsapp");
+            "/api/callbacks/retry", "/api/templates", "/api/consents", "/webhooks/whatsapp");
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 

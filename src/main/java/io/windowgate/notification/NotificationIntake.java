@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.windowgate.callback.Callbacks;
 import io.windowgate.outbox.Outbox;
 import io.windowgate.store.ConsentStore;
 import io.windowgate.store.NotificationStore;
@@ -52,9 +53,17 @@ public final class NotificationIntake {
     private final Outbox outbox;
     private final ConsentStore consents;
     private final Clock clock;
+    private final Callbacks callbacks;
 
     public NotificationIntake(NotificationValidator validator, NotificationStore store, Outbox outbox,
             ConsentStore consents, Clock clock) {
+        this(validator, store, outbox, consents, clock, null);
+    }
+
+    /** An intake that also reports each rejected notification to the source's receiver ({@code callbacks}). */
+    public NotificationIntake(NotificationValidator validator, NotificationStore store, Outbox outbox,
+            ConsentStore consents, Clock clock, Callbacks callbacks) {
+        this.callbacks = callbacks;
         this.validator = validator;
         this.store = store;
         this.outbox = outbox;
@@ -87,7 +96,7 @@ public final class NotificationIntake {
         for (NotificationRequest request : requests) {
             NotificationValidator.Result validation = validator.validate(request);
             if (!validation.valid()) {
-                results.add(new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason()));
+                results.add(rejected(request, validation.reason()));
                 continue;
             }
             recordOptIn(validation);
@@ -112,7 +121,7 @@ public final class NotificationIntake {
     private Result accept(NotificationRequest request, boolean claim) throws SQLException {
         NotificationValidator.Result validation = validator.validate(request);
         if (!validation.valid()) {
-            return new Result(Outcome.REJECTED, null, Status.REJECTED, validation.reason());
+            return rejected(request, validation.reason());
         }
         Notification n = validation.notification();
         recordOptIn(validation);
@@ -124,6 +133,14 @@ public final class NotificationIntake {
             return duplicate(n);
         }
         return new Result(Outcome.ACCEPTED, n, status, null, claimed ? leaseUntil : null);
+    }
+
+    /** A request that failed validation: REJECTED with the reason, an event for the source's receiver too. */
+    private Result rejected(NotificationRequest request, String reason) throws SQLException {
+        if (callbacks != null) {
+            callbacks.rejected(request, reason);
+        }
+        return new Result(Outcome.REJECTED, null, Status.REJECTED, reason);
     }
 
     /** An opt-in the source reports is evidence in its own right: recorded even when the notification is a duplicate. */

@@ -195,6 +195,7 @@ public final class NotificationJson {
         String category = string(node, "category", problems);
         String sendAt = string(node, "sendAt", problems);
         String from = scalar(node, "from", problems);
+        String callbackUrl = string(node, "callbackUrl", problems);
         String templateName = null;
         String templateLanguage = null;
         List<String> positional = List.of();
@@ -235,7 +236,7 @@ public final class NotificationJson {
         Map<String, String> media = media(node.get("media"), problems);
         return NotificationRequest.from(source).id(id).to(to).text(text).template(templateName, templateLanguage)
                 .positionalParams(positional).namedParams(named).category(category).sendAt(sendAt).optIn(optIn)
-                .templateParts(parts).sender(from).media(media)
+                .templateParts(parts).sender(from).callbackUrl(callbackUrl).media(media)
                 .malformed(problems.isEmpty() ? null : String.join("; ", problems)).build();
     }
 

@@ -11,12 +11,13 @@ import java.util.Map;
  * {@code header_image}, {@code header_video}, {@code header_document}, {@code header_filename},
  * {@code button:N:url}, {@code button:N:quick_reply}, {@code button:N:copy_code}.
  * {@code from} names the business number to send from (an alias or a phone number id; null = the default).
+ * {@code callbackUrl} is the receiver of the notification's status events (null = callbacks.url).
  * {@code media} holds a session message's media under its CSV column names: {@code media_type}, {@code media_link},
  * {@code media_caption}, {@code media_filename}.
  */
 public record NotificationRequest(String id, String to, String text, String templateName, String templateLanguage,
         List<String> positionalParams, Map<String, String> namedParams, String category, String sendAt, String source,
-        String malformed, OptInRequest optIn, Map<String, String> templateParts, String from,
+        String malformed, OptInRequest optIn, Map<String, String> templateParts, String from, String callbackUrl,
         Map<String, String> media) {
 
     /**
@@ -42,7 +43,8 @@ public record NotificationRequest(String id, String to, String text, String temp
     public Builder toBuilder() {
         return new Builder().id(id).to(to).text(text).template(templateName, templateLanguage)
                 .positionalParams(positionalParams).namedParams(namedParams).category(category).sendAt(sendAt)
-                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts).sender(from).media(media);
+                .source(source).malformed(malformed).optIn(optIn).templateParts(templateParts).sender(from)
+                .callbackUrl(callbackUrl).media(media);
     }
 
     /** Builds a {@link NotificationRequest}; the sources set what they found and leave the rest absent. */
@@ -61,6 +63,7 @@ public record NotificationRequest(String id, String to, String text, String temp
         private OptInRequest optIn;
         private Map<String, String> templateParts;
         private String from;
+        private String callbackUrl;
         private Map<String, String> media;
 
         private Builder() {
@@ -134,6 +137,12 @@ public record NotificationRequest(String id, String to, String text, String temp
             return this;
         }
 
+        /** Where the notification's status events go (field {@code callbackUrl}, column {@code callback_url}). */
+        public Builder callbackUrl(String value) {
+            callbackUrl = value;
+            return this;
+        }
+
         /** A session message's media, under the CSV column names (media_type, media_link, ...). */
         public Builder media(Map<String, String> value) {
             media = value;
@@ -142,7 +151,7 @@ public record NotificationRequest(String id, String to, String text, String temp
 
         public NotificationRequest build() {
             return new NotificationRequest(id, to, text, templateName, templateLanguage, positionalParams, namedParams,
-                    category, sendAt, source, malformed, optIn, templateParts, from, media);
+                    category, sendAt, source, malformed, optIn, templateParts, from, callbackUrl, media);
         }
     }
 }

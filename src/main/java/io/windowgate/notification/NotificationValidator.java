@@ -16,6 +16,7 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.callback.CallbackUrls;
 import io.windowgate.text.Excerpt;
 
 /**
@@ -53,6 +54,7 @@ public final class NotificationValidator {
     private final PhoneNumberUtil phoneNumbers = PhoneNumberUtil.getInstance();
     private final String defaultRegion;
     private final BusinessNumbers numbers;
+    private final CallbackUrls callbackUrls;
 
     /** A validator that knows the default business number only. */
     public NotificationValidator(String defaultRegion) {
@@ -61,7 +63,13 @@ public final class NotificationValidator {
 
     /** A validator that accepts a {@code from} naming any of {@code numbers}. */
     public NotificationValidator(String defaultRegion, BusinessNumbers numbers) {
+        this(defaultRegion, numbers, new CallbackUrls(true));
+    }
+
+    /** A validator that also checks each callbackUrl by {@code callbackUrls}' rules. */
+    public NotificationValidator(String defaultRegion, BusinessNumbers numbers, CallbackUrls callbackUrls) {
         this.numbers = numbers;
+        this.callbackUrls = callbackUrls;
         String region = defaultRegion == null ? "" : defaultRegion.trim().toUpperCase(Locale.ROOT);
         if (!phoneNumbers.getSupportedRegions().contains(region)) {
             throw new IllegalArgumentException("default-region '" + defaultRegion
@@ -116,11 +124,24 @@ public final class NotificationValidator {
         Instant sendAt = checkSendAt(request.sendAt(), problems);
         OptIn optIn = checkOptIn(request.optIn(), problems);
         String sender = checkSender(request.from(), problems);
+        String callbackUrl = checkCallbackUrl(request.callbackUrl(), problems);
         if (!problems.isEmpty()) {
             return new Result(null, List.copyOf(problems));
         }
-        return new Result(new Notification(id, to, text, template, category, sendAt, request.source(), sender, media),
-                List.of(), optIn);
+        return new Result(new Notification(id, to, text, template, category, sendAt, request.source(), sender,
+                callbackUrl, media), List.of(), optIn);
+    }
+
+    /** The receiver of the notification's events; absent or blank = callbacks.url. */
+    private String checkCallbackUrl(String url, List<String> problems) {
+        if (blank(url)) {
+            return null;
+        }
+        String problem = callbackUrls.problem(url.strip());
+        if (problem != null) {
+            problems.add(problem);
+        }
+        return url.strip();
     }
 
     /** The alias of the business number {@code from} names; absent or blank = the default. */
@@ -162,6 +183,7 @@ public final class NotificationValidator {
         checkUnicode("category", request.category(), problems);
         checkUnicode("sendAt", request.sendAt(), problems);
         checkUnicode("from", request.from(), problems);
+        checkUnicode("callbackUrl", request.callbackUrl(), problems);
         if (request.optIn() != null) {
             checkUnicode("optIn.scope", request.optIn().scope(), problems);
             checkUnicode("optIn.source", request.optIn().source(), problems);

@@ -193,7 +193,8 @@ public final class OperationsApi {
         }
     }
 
-    private static int number(String name, String value, int min, int max) throws BadRequestException {
+    /** A whole-number query parameter from {@code min} to {@code max}; 400 with what to send otherwise. */
+    public static int number(String name, String value, int min, int max) throws BadRequestException {
         try {
             int n = Integer.parseInt(value.trim());
             if (n >= min && n <= max) {

@@ -32,6 +32,11 @@ public enum Dialect {
         return quartzDelegate;
     }
 
+    /** An SQL expression giving a new random UUID as text, for ids made in set-based inserts. */
+    public String randomUuid() {
+        return this == HSQLDB ? "CAST(UUID() AS VARCHAR(36))" : "CAST(gen_random_uuid() AS VARCHAR(36))";
+    }
+
     /** Whether {@code SELECT … FOR UPDATE SKIP LOCKED} is understood. */
     public boolean skipLocked() {
         return skipLocked;

@@ -26,7 +26,8 @@ final class NotificationRows {
 
     static final String COLUMNS = "id, recipient, body_text, template_name, template_language, template_params, "
             + "category, send_at, source, status, route, wamid, attempts, error_code, error_title, error_details, "
-            + "created_at, updated_at, next_attempt_at, lease_owner, outcome_unknown_since, retries, template_parts, sender, media";
+            + "created_at, updated_at, next_attempt_at, lease_owner, outcome_unknown_since, retries, template_parts, sender, "
+            + "callback_url, media";
     private static final TypeReference<List<String>> LIST = new TypeReference<>() { };
     private static final TypeReference<LinkedHashMap<String, String>> MAP = new TypeReference<>() { };
 
@@ -55,7 +56,8 @@ final class NotificationRows {
         String category = rs.getString("category");
         Notification n = new Notification(rs.getString("id"), rs.getString("recipient"), rs.getString("body_text"),
                 template, category == null ? null : Category.valueOf(category), Jdbc.instant(rs, "send_at"),
-                rs.getString("source"), rs.getString("sender"), mediaFrom(rs.getString("media")));
+                rs.getString("source"), rs.getString("sender"), rs.getString("callback_url"),
+                mediaFrom(rs.getString("media")));
         return new StoredNotification(n, Status.valueOf(rs.getString("status")), rs.getString("route"),
                 rs.getString("wamid"), rs.getInt("attempts"), Jdbc.integer(rs, "error_code"),
                 rs.getString("error_title"), rs.getString("error_details"), Jdbc.instant(rs, "created_at"),

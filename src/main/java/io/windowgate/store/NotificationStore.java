@@ -71,7 +71,7 @@ public final class NotificationStore {
         Jdbc.bind(s, n.id(), n.to(), n.text(), t == null ? null : t.name(), t == null ? null : t.language(),
                 t == null ? null : rows.paramsJson(t), n.category() == null ? null : n.category().name(), n.sendAt(),
                 n.source(), status.name(), now, now, nextAttemptAt, leaseOwner, t == null ? null : rows.partsJson(t),
-                n.sender(), rows.mediaJson(n.media()));
+                n.sender(), n.callbackUrl(), rows.mediaJson(n.media()));
     }
 
     /**
@@ -270,6 +270,29 @@ public final class NotificationStore {
                 return rs.next() ? rows.read(rs) : null;
             }
         }
+    }
+
+    /** What a cancel did: whether the notification is now CANCELLED, else its status (null: no such id). */
+    public record Cancel(boolean cancelled, Status status) {
+    }
+
+    /**
+     * Cancels a notification that has not been sent: SCHEDULED, HELD, or QUEUED and not in flight (no live claim, no
+     * send whose outcome is unknown). One conditional update: a sender claims only QUEUED rows and renews its claim only
+     * while the row is QUEUED, so against a send either the cancel wins (nothing is sent) or the claim does (the cancel
+     * finds it in flight), never both.
+     */
+    public Cancel cancel(String id) throws SQLException {
+        Instant now = clock.instant();
+        int updated = rows.update("UPDATE notification SET status = 'CANCELLED', lease_owner = NULL, "
+                + "next_attempt_at = NULL, hold_reason = NULL, updated_at = ? WHERE id = ? AND (status IN ('SCHEDULED', "
+                + "'HELD') OR (status = 'QUEUED' AND outcome_unknown_since IS NULL AND (lease_owner IS NULL "
+                + "OR next_attempt_at <= ?)))", now, id, now);
+        if (updated == 1) {
+            return new Cancel(true, Status.CANCELLED);
+        }
+        StoredNotification stored = find(id);
+        return new Cancel(false, stored == null ? null : stored.status());
     }
 
     /** HELD notifications accepted at or before the cutoff become EXPIRED, in one statement. */

@@ -9,6 +9,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.windowgate.callback.Callbacks;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
@@ -52,12 +53,14 @@ public final class WebhookEvents {
     private final CustomerIdentity identity;
     private final ActivityLog activity;
     private final ObjectMapper json = new ObjectMapper();
+    private final Callbacks callbacks;
 
     public WebhookEvents(SessionWindowStore windows, NotificationStore notifications, DeliveryRecords records,
             DeliveryRecorder delivery, PolicyEvents policy, UsageLedger usage, Clock clock, BusinessNumbers numbers,
-            SourceStore rejections, CustomerIdentity identity, ActivityLog activity) {
+            SourceStore rejections, CustomerIdentity identity, ActivityLog activity, Callbacks callbacks) {
         this.activity = activity;
         this.identity = identity;
+        this.callbacks = callbacks;
         this.numbers = numbers;
         this.rejections = rejections;
         this.usage = usage;
@@ -210,6 +213,10 @@ public final class WebhookEvents {
                 moved ? "opened or refreshed" : "unchanged (older or repeated message)",
                 customerNumbers.size() > 1 ? " for " + customerNumbers.size() + " numbers of this customer" : "",
                 released > 0 ? "; " + released + " held notifications released" : "");
+        // the source systems hear of the customer by the number they use: one linked to the wa_id when there is one
+        String known = customerNumbers.stream().filter(n -> !n.equals("+" + from)).findFirst()
+                .orElse(customerNumbers.iterator().next());
+        callbacks.inbound(number, message, known, at);
         return released;
     }
 

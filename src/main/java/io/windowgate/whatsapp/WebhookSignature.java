@@ -47,7 +47,8 @@ public final class WebhookSignature {
         return PREFIX + HexFormat.of().formatHex(hmac(appSecret.getBytes(StandardCharsets.UTF_8), rawBody));
     }
 
-    private static byte[] hmac(byte[] key, byte[] data) {
+    /** HMAC-SHA256 of {@code data} keyed with {@code key}; also signs Windowgate's own callback events. */
+    public static byte[] hmac(byte[] key, byte[] data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));

@@ -48,6 +48,10 @@ class ApiTokensTest {
         assertThat(ApiAuthentication.allows(read, HttpMethod.HEAD, "/api/files")).isFalse();
         assertThat(ApiAuthentication.allows(crm, HttpMethod.POST, "/api/notifications")).isTrue();
         assertThat(ApiAuthentication.allows(crm, HttpMethod.POST, "/api/notifications/retry")).isFalse();
+        assertThat(ApiAuthentication.allows(crm, HttpMethod.POST, "/api/notifications/crm-1/cancel")).isTrue();
+        assertThat(ApiAuthentication.allows(read, HttpMethod.POST, "/api/notifications/crm-1/cancel")).isFalse();
+        assertThat(ApiAuthentication.allows(crm, HttpMethod.GET, "/api/callbacks")).isFalse();
+        assertThat(ApiAuthentication.allows(read, HttpMethod.GET, "/api/callbacks")).isFalse();
         assertThat(ApiAuthentication.allows(crm, HttpMethod.GET, "/api/usage")).isFalse();
         assertThat(ApiAuthentication.allows(Set.of(Scope.ADMIN), HttpMethod.DELETE, "/api/anything")).isTrue();
     }

@@ -106,12 +106,15 @@ public final class BulkBenchmark {
             return value;
         }
 
-        /** The app's configuration: the IT defaults with APP_PROPERTIES ({data} = the work dir) on top. */
+        /**
+         * The app's configuration: the IT defaults with APP_PROPERTIES on top ({data} = the work dir, {provider} = the
+         * stand-in's URL, which answers any POST 200: callbacks.url={provider} measures the cost of events).
+         */
         Map<String, String> appConfig(Path data, String providerUrl) {
             Map<String, String> config = WindowgateProcess.cloudApiProperties(data, providerUrl, API_TOKEN);
             // the CSV path sends dispatch.concurrency rows at a time: the same as the bare client's threads
             config.put("dispatch.concurrency", Integer.toString(concurrency));
-            applyAppProperties(config, appProperties, data);
+            applyAppProperties(config, appProperties, data, providerUrl);
             return config;
         }
 
@@ -712,13 +715,16 @@ public final class BulkBenchmark {
     }
 
     /** APP_PROPERTIES (key=value entries, {data} = the work dir) over a benchmark's own configuration. */
-    static void applyAppProperties(Map<String, String> config, List<String> appProperties, Path data) {
+    /** APP_PROPERTIES on top of the configuration: {data} is the work dir, {provider} the stand-in's URL. */
+    static void applyAppProperties(Map<String, String> config, List<String> appProperties, Path data,
+            String providerUrl) {
         for (String property : appProperties) {
             int eq = property.indexOf('=');
             if (eq < 1) {
                 throw new IllegalArgumentException("APP_PROPERTIES entries are key=value, not " + property);
             }
-            config.put(property.substring(0, eq), property.substring(eq + 1).replace("{data}", data.toString()));
+            config.put(property.substring(0, eq), property.substring(eq + 1).replace("{data}", data.toString())
+                    .replace("{provider}", providerUrl));
         }
     }
 

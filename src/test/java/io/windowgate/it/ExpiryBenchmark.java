@@ -185,7 +185,8 @@ final class ExpiryBenchmark {
 
         SessionWindowStore windows = new SessionWindowStore(dataSource, clock);
         ExpirySweep sweep = new ExpirySweep(windows, new NotificationStore(dataSource, clock),
-                new SessionWindowPolicy(clock, 24, Duration.ofMinutes(5)), HOLD_MAX_AGE, clock);
+                new SessionWindowPolicy(clock, 24, Duration.ofMinutes(5)), HOLD_MAX_AGE, clock,
+                io.windowgate.callback.Callbacks.none(clock));
         double cpu0 = cpuSeconds.getAsDouble();
         long t1 = System.nanoTime();
         ExpirySweep.Result result = sweep.run();

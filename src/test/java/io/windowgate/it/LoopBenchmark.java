@@ -102,7 +102,7 @@ public final class LoopBenchmark {
             if (!callbacksUrl.isEmpty()) {
                 config.put("callbacks.url", callbacksUrl);
             }
-            BulkBenchmark.applyAppProperties(config, appProperties, data);
+            BulkBenchmark.applyAppProperties(config, appProperties, data, providerUrl);
             return config;
         }
     }

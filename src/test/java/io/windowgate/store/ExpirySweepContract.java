@@ -23,7 +23,7 @@ abstract class ExpirySweepContract extends StoreTestSupport {
     @BeforeEach
     void createSweep() {
         policy = new SessionWindowPolicy(clock, 24, Duration.ofMinutes(5));
-        sweep = new ExpirySweep(windows, notifications, policy, HOLD_MAX_AGE, clock);
+        sweep = new ExpirySweep(windows, notifications, policy, HOLD_MAX_AGE, clock, io.windowgate.callback.Callbacks.none(clock));
     }
 
     @Test

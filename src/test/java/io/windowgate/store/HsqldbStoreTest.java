@@ -84,4 +84,13 @@ class HsqldbStoreTest {
             return TestDatabase.hsqldb();
         }
     }
+
+    /** CallbackEventStore (the events for the source systems) and cancel. */
+    @Nested
+    class Callbacks extends CallbackEventStoreContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
 }

@@ -101,4 +101,13 @@ class PostgresqlStoreTest {
             return TestDatabase.postgresql(postgres);
         }
     }
+
+    /** CallbackEventStore (the events for the source systems) and cancel. */
+    @Nested
+    class Callbacks extends CallbackEventStoreContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
 }

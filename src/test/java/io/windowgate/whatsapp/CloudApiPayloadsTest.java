@@ -137,7 +137,7 @@ class CloudApiPayloadsTest {
     }
 
     private static Notification media(String type, String text, MediaRef media) {
-        return new Notification("media-" + type, TO, text, null, Category.UTILITY, null, "crm", "default", media);
+        return new Notification("media-" + type, TO, text, null, Category.UTILITY, null, "crm", "default", null, media);
     }
 
     @Test

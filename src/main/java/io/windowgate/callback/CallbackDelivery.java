@@ -1,0 +1,300 @@
+package io.windowgate.callback;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.windowgate.store.CallbackEventStore;
+import io.windowgate.store.CallbackEventStore.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the stored events to their receivers (route callback-delivery): claims due events like the notification
+ * outbox does (a lease per node, so several nodes send each event once), and POSTs each, signed, on its own bounded
+ * thread pool, never the WhatsApp senders'. A 2xx answer settles the event; anything else (an error status, 3xx, a
+ * timeout, a refused connection) is retried with exponential back-off and jitter, honouring Retry-After, until
+ * callbacks.max-age has passed, then the event is FAILED (listed and re-sendable by the callbacks API). 410 Gone stops
+ * that receiver's events for that notification. At most callbacks.per-host-concurrency requests go to one host at a
+ * time, so a slow or dead receiver holds only that many threads and the other receivers' events go on.
+ *
+ * <p>The JDK's HttpClient rather than camel-http: each event has its own URL (a notification may name its receiver),
+ * which through a Camel endpoint would create and cache an endpoint per URL, and the body of the receiver's answer is
+ * discarded as it arrives instead of being read into memory (a receiver may answer anything, 10 MB included).
+ */
+public final class CallbackDelivery {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CallbackDelivery.class);
+    /** How soon an event whose host had no free slot is tried again. */
+    private static final Duration HOST_BUSY_WAIT = Duration.ofMillis(200);
+    /** How long a poll waits for half of the senders to come free while a backlog lasts. */
+    private static final Duration BATCH_WAIT = Duration.ofMillis(500);
+    /** The longest one tick of callback-delivery claims for; the next tick goes on. */
+    private static final Duration TICK_LIMIT = Duration.ofSeconds(5);
+    private static final String USER_AGENT = "Windowgate-Callbacks/1";
+
+    /** The receivers and the rules of retrying. */
+    public record Settings(String defaultUrl, String inboundUrl, Duration timeout, Duration initialDelay,
+            Duration maxDelay, Duration maxAge, int concurrency, int perHost) {
+    }
+
+    private final CallbackEventStore store;
+    private final CallbackBodies bodies;
+    private final CallbackSignature signature;
+    private final CallbackUrls urls;
+    private final Settings settings;
+    private final ExecutorService senders;
+    private final Clock clock;
+    private final String owner;
+    private final HttpClient http;
+    /** One slot per sender thread: events are claimed only for free slots, so none waits in a queue on its claim. */
+    private final Semaphore slots;
+    private final Map<String, Semaphore> hosts = new ConcurrentHashMap<>();
+    /** Events the receivers took (2xx), not yet recorded: poll records them with its next claim. */
+    private final Queue<Long> sent = new ConcurrentLinkedQueue<>();
+
+    public CallbackDelivery(CallbackEventStore store, CallbackBodies bodies, CallbackSignature signature,
+            CallbackUrls urls, Settings settings, ExecutorService senders, String owner, Clock clock) {
+        this.store = store;
+        this.bodies = bodies;
+        this.signature = signature;
+        this.urls = urls;
+        this.settings = settings;
+        this.senders = senders;
+        this.owner = owner;
+        this.clock = clock;
+        this.slots = new Semaphore(settings.concurrency());
+        this.http = HttpClient.newBuilder().connectTimeout(settings.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /**
+     * Claims due events for the free sender threads and hands them over, until none is due; returns how many were
+     * handed over. Called by each tick of callback-delivery. While events keep coming, it claims again once half of
+     * the senders are free, so a backlog is claimed in batches rather than one event per query.
+     */
+    public int poll() throws SQLException, InterruptedException {
+        int handed = 0;
+        int half = Math.max(1, settings.concurrency() / 2);
+        // a tick ends after a while even during a backlog, so that a stopping node's route finishes its exchange
+        long end = System.nanoTime() + TICK_LIMIT.toNanos();
+        while (System.nanoTime() < end) {
+            int free = slots.drainPermits();
+            if (free == 0) {
+                return handed;
+            }
+            List<Long> acks = takeAcks();
+            List<Event> claimed;
+            try {
+                claimed = store.claimDue(owner, leaseUntil(), free, acks);
+            } catch (SQLException | RuntimeException e) {
+                slots.release(free);
+                sent.addAll(acks);
+                throw e;
+            }
+            slots.release(free - claimed.size());
+            for (Event event : claimed) {
+                senders.execute(() -> {
+                    try {
+                        deliver(event);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+            handed += claimed.size();
+            if (claimed.size() < free || !slots.tryAcquire(half, BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                break;
+            }
+            slots.release(half);
+        }
+        store.markSent(takeAcks());
+        return handed;
+    }
+
+    /** The events the receivers took since the last look, to be recorded as SENT. */
+    private List<Long> takeAcks() {
+        List<Long> acks = new ArrayList<>();
+        for (Long id = sent.poll(); id != null; id = sent.poll()) {
+            acks.add(id);
+        }
+        return acks;
+    }
+
+    /**
+     * On a graceful stop (the senders have finished or been interrupted): hands this node's unsettled claims back at
+     * once instead of when their lease ends.
+     */
+    public int handBack() throws SQLException {
+        store.markSent(takeAcks());
+        return store.releaseClaims(owner);
+    }
+
+    /** A claim lasts longer than one attempt can: connecting, the answer's head and its body each within the timeout. */
+    private Instant leaseUntil() {
+        return clock.instant().plus(settings.timeout().multipliedBy(3)).plusSeconds(30);
+    }
+
+    /** One attempt at one event; every outcome is stored (a failure to store it leaves the claim to run out). */
+    void deliver(Event event) {
+        try {
+            attempt(event);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Event {} ({}): could not record the attempt ({}); it is sent again when its claim ends",
+                    event.eventId(), event.type(), e.toString());
+        }
+    }
+
+    private void attempt(Event event) throws SQLException {
+        if (event.gone()) {
+            store.markGone(event, "not sent: the receiver answered 410 Gone to an earlier event of this stream");
+            return;
+        }
+        String url = event.url() != null ? event.url()
+                : Callbacks.INBOUND.equals(event.type()) ? settings.inboundUrl() : settings.defaultUrl();
+        if (url == null || url.isBlank()) {
+            store.markFailed(event.id(), false, "no receiver: set " + (Callbacks.INBOUND.equals(event.type())
+                    ? "callbacks.inbound-url" : "callbacks.url") + ", then send it again with POST /api/callbacks/retry");
+            return;
+        }
+        URI uri = URI.create(url);
+        String refused = urls.refusedTarget(uri.getHost());
+        if (refused != null) {
+            store.markFailed(event.id(), false, refused);
+            return;
+        }
+        String host = uri.getHost() + ":" + uri.getPort();
+        Semaphore hostSlots = hosts.computeIfAbsent(host, h -> new Semaphore(settings.perHost()));
+        if (!hostSlots.tryAcquire()) {
+            store.release(event.id(), clock.instant().plus(HOST_BUSY_WAIT));
+            return;
+        }
+        Answer answer;
+        try {
+            answer = post(uri, bodies.body(event));
+        } finally {
+            hostSlots.release();
+        }
+        if (answer.status() / 100 == 2) {
+            // recorded with the next claim, one transaction for many; should this node die first, the event is sent
+            // again after its lease (at least once, the same eventId)
+            sent.add(event.id());
+        } else if (answer.status() == 410) {
+            int stopped = store.markGone(event, "the receiver answered 410 Gone: no more events of this stream go to it");
+            LOG.info("Event {} ({}): {} answered 410 Gone; {} events of its stream not sent", event.eventId(),
+                    event.type(), uri.getHost(), stopped);
+        } else {
+            failed(event, uri, answer);
+        }
+    }
+
+    private void failed(Event event, URI uri, Answer answer) throws SQLException {
+        Instant now = clock.instant();
+        String error = answer.error() != null ? answer.error() : "the receiver answered HTTP " + answer.status();
+        if (!now.isBefore(event.retrySince().plus(settings.maxAge()))) {
+            store.markFailed(event.id(), true, error + "; given up after callbacks.max-age (" + settings.maxAge() + ")");
+            LOG.warn("Event {} ({}) to {} FAILED after {} attempts over callbacks.max-age: {}", event.eventId(),
+                    event.type(), uri.getHost(), event.attempts() + 1, error);
+            return;
+        }
+        Duration delay = backOff(event.attempts());
+        if (answer.retryAfter() != null && answer.retryAfter().compareTo(delay) > 0) {
+            delay = answer.retryAfter().compareTo(settings.maxDelay()) > 0 ? settings.maxDelay() : answer.retryAfter();
+        }
+        store.retryLater(event.id(), now.plus(delay), error);
+        LOG.info("Event {} ({}) to {}: {}; attempt {} failed, next in {} ms", event.eventId(), event.type(),
+                uri.getHost(), error, event.attempts() + 1, delay.toMillis());
+    }
+
+    /**
+     * callbacks.retry.initial-delay doubled per attempt, at most callbacks.retry.max-delay, then drawn at random from
+     * its upper half ("equal jitter"), so receivers that come back are not hit by every node's retries at once.
+     */
+    Duration backOff(int attempts) {
+        long initial = settings.initialDelay().toMillis();
+        long max = settings.maxDelay().toMillis();
+        long delay = attempts >= 40 ? max : Math.min(max, initial << Math.min(attempts, 40));
+        return Duration.ofMillis(delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1));
+    }
+
+    /** What the receiver did: its status (0 when none came), a Retry-After, or what went wrong on the way. */
+    private record Answer(int status, Duration retryAfter, String error) {
+    }
+
+    private Answer post(URI uri, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(settings.timeout())
+                .header("Content-Type", "application/json").header("User-Agent", USER_AGENT)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (signature.canSign()) {
+            request.header(CallbackSignature.HEADER, signature.sign(clock.instant().getEpochSecond(), body));
+        }
+        AtomicInteger status = new AtomicInteger();
+        AtomicReference<Duration> retryAfter = new AtomicReference<>();
+        // the answer's body is discarded as it arrives: only its status matters, and it may be of any size
+        CompletableFuture<HttpResponse<Void>> call = http.sendAsync(request.build(), head -> {
+            status.set(head.statusCode());
+            retryAfter.set(retryAfter(head.headers().firstValue("Retry-After").orElse(null)));
+            return HttpResponse.BodySubscribers.discarding();
+        });
+        try {
+            call.get(settings.timeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+            return new Answer(status.get(), retryAfter.get(), null);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            // the head came but the body did not end in time: the status still counts
+            return status.get() != 0 ? new Answer(status.get(), retryAfter.get(), null)
+                    : new Answer(0, null, "no answer within callbacks.timeout (" + settings.timeout() + ")");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof java.net.http.HttpTimeoutException) {
+                return new Answer(0, null, "no answer within callbacks.timeout (" + settings.timeout() + ")");
+            }
+            return new Answer(0, null, "request failed: " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.cancel(true);
+            return new Answer(0, null, "interrupted while waiting for the receiver (the node is stopping)");
+        }
+    }
+
+    /** Retry-After as seconds or as an HTTP date; null when absent or unreadable. */
+    private Duration retryAfter(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.trim();
+        if (v.matches("\\d{1,9}")) {
+            return Duration.ofSeconds(Long.parseLong(v));
+        }
+        try {
+            Duration until = Duration.between(clock.instant(),
+                    ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return until.isNegative() ? Duration.ZERO : until;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}
