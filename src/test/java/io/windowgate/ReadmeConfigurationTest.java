@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
@@ -19,18 +18,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The README's configuration table and application.properties stay in step: every key that is not a camel.* key has
- * a row, every row names a key of the file, and each row's environment variable and default match the file.
+ * a row, and every row names a key of the file with its default. (The environment variable of a key is derived by one
+ * rule the README states above the table, so the table does not repeat it.)
  *
  * <p>How a default cell is read: {@code *(empty)*} is an empty value; a value {@code {{env:NAME:fallback}}} is shown as
  * its fallback; a cell ending in {@code …} shows the start of a long value; anything else is the value itself.
  */
 class ReadmeConfigurationTest {
 
-    /** A table row: | `key` [🔒] | `ENV_VAR` | default | meaning |. */
-    private static final Pattern ROW = Pattern.compile("^\\|\\s*`([^`]+)`[^|]*\\|\\s*`([^`]+)`\\s*\\|([^|]*)\\|");
+    /** A table row: | `key` [🔒] | default | meaning |. */
+    private static final Pattern ROW = Pattern.compile("^\\|\\s*`([^`]+)`[^|]*\\|([^|]*)\\|");
     private static final Pattern ENV_FALLBACK = Pattern.compile("\\{\\{env:[A-Z0-9_]+:(.*)}}");
 
-    private record Row(String envVar, String shownDefault) {
+    private record Row(String shownDefault) {
     }
 
     @Test
@@ -42,12 +42,10 @@ class ReadmeConfigurationTest {
     }
 
     @Test
-    void everyRowNamesAKeyWithItsEnvironmentVariableAndDefault() throws IOException {
+    void everyRowNamesAKeyWithItsDefault() throws IOException {
         Properties properties = properties();
         table().forEach((key, row) -> {
             assertThat(properties.containsKey(key)).as("README row %s is a key of application.properties", key).isTrue();
-            assertThat(row.envVar()).as("environment variable of %s", key)
-                    .isEqualTo(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
             assertDefault(key, row.shownDefault(), properties.getProperty(key));
         });
     }
@@ -83,8 +81,8 @@ class ReadmeConfigurationTest {
         for (String line : readme.substring(start, end < 0 ? readme.length() : end).split("\n")) {
             Matcher row = ROW.matcher(line);
             if (row.find()) {
-                String shown = row.group(3).trim().replace("`", "");
-                assertThat(rows.put(row.group(1), new Row(row.group(2), shown))).as("rows of %s", row.group(1)).isNull();
+                String shown = row.group(2).trim().replace("`", "");
+                assertThat(rows.put(row.group(1), new Row(shown))).as("rows of %s", row.group(1)).isNull();
             }
         }
         assertThat(rows).as("rows of the README's configuration table").isNotEmpty();

@@ -50,7 +50,7 @@ public final class NotificationStore {
     }
 
     private static final String INSERT = "INSERT INTO notification (" + NotificationRows.COLUMNS + ") "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?, ?, ?)";
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, NULL, NULL, NULL, ?, ?, ?, ?, NULL, 0, ?, ?, ?, ?)";
 
     private boolean insert(Notification n, Status status, String leaseOwner, Instant nextAttemptAt) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(INSERT)) {
