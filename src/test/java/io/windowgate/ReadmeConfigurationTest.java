@@ -76,7 +76,8 @@ class ReadmeConfigurationTest {
         String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
         int start = readme.indexOf("\n## Configuration\n");
         assertThat(start).as("README has a '## Configuration' section").isNotNegative();
-        int end = readme.indexOf("\n## ", start + 1);
+        // the table ends the section's own text: a subsection (### API tokens) has tables of its own
+        int end = readme.indexOf("\n#", start + 1);
         Map<String, Row> rows = new LinkedHashMap<>();
         for (String line : readme.substring(start, end < 0 ? readme.length() : end).split("\n")) {
             Matcher row = ROW.matcher(line);

@@ -51,6 +51,7 @@ class OpenApiRouteTest extends RouteTestSupport {
     private static final Map<String, String> BODIES = Map.of(
             "pushNotifications", "{\"id\": \"oa-1\", \"to\": \"" + PHONE + "\", \"text\": \"hi\"}",
             "retryNotifications", "{\"ids\": [\"oa-1\", \"oa-unknown\"]}",
+            "retryCallbackEvents", "{\"status\": \"FAILED\"}",
             "loadTemplates", "{\"data\": [{\"name\": \"oa_template\", \"language\": \"en_US\", \"status\": "
                     + "\"APPROVED\", \"category\": \"UTILITY\", \"components\": [{\"type\": \"BODY\", \"text\": "
                     + "\"Hello {{1}}\"}]}]}",
