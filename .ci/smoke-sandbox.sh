@@ -348,6 +348,14 @@ if [[ $CODE == 200 ]] && printf '%s' "$BODY" | grep -q '"state" *: *"OPEN"' \
     pass "(k) GET /api/windows/+14155550104 -> OPEN, with the customer's user id"
 else fail "(k) GET /api/windows/+14155550104 answered HTTP $CODE: $BODY"; fi
 
+# the README's step 10: the signed events the sandbox's own receiver got
+if eventually "$STEP_TIMEOUT" sh -c "curl -s '$BASE/sandbox/callbacks' | grep -q '\"notificationId\" *: *\"br-2\"'"; then
+    http GET "$BASE/sandbox/callbacks"
+    if printf '%s' "$BODY" | grep -q '"signatureValid" *: *true' && ! printf '%s' "$BODY" | grep -q '"signatureValid" *: *false'; then
+        pass "(l) GET /sandbox/callbacks lists the status events, every signature valid"
+    else fail "(l) GET /sandbox/callbacks: a signature did not check out: $(printf '%s' "$BODY" | head -c 400)"; fi
+else fail "(l) GET /sandbox/callbacks never listed an event of br-2"; fi
+
 # ------------------------------------------------------------------------------------------------- result
 echo
 if ((FAILURES == 0)); then

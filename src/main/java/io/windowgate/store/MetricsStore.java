@@ -34,7 +34,11 @@ public final class MetricsStore {
                             + "'FAILED') GROUP BY status"),
             new Family("windowgate.notifications.held", "HELD notifications by what they wait for", "reason",
                     List.of("WINDOW", "TEMPLATE"),
-                    "SELECT hold_reason, COUNT(*) FROM notification WHERE status = 'HELD' GROUP BY hold_reason"));
+                    "SELECT hold_reason, COUNT(*) FROM notification WHERE status = 'HELD' GROUP BY hold_reason"),
+            // served by the delivery's own index (state, next_attempt_at); delivered events are not counted
+            new Family("windowgate.callbacks", "Events for the source systems not delivered yet, or given up", "state",
+                    List.of("PENDING", "FAILED"),
+                    "SELECT state, COUNT(*) FROM callback_event WHERE state IN ('PENDING', 'FAILED') GROUP BY state"));
 
     /** Due QUEUED notifications (not claimed, not waiting for a retry) and the oldest time one of them became due. */
     public static final String OUTBOX_DUE = "windowgate.outbox.due";

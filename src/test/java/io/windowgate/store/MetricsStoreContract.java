@@ -56,6 +56,19 @@ abstract class MetricsStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void eventsNotDeliveredYetAreCountedByState() throws Exception {
+        assertThat(read()).containsEntry(key("windowgate.callbacks", "PENDING"), 0.0)
+                .containsEntry(key("windowgate.callbacks", "FAILED"), 0.0);
+
+        // a notification naming its own receiver gets an event for each status change, written by the database
+        notifications.insert(new io.windowgate.notification.Notification("cb-1", ALICE, "hi", null, null, null, "crm",
+                null, "https://crm.example/hook", null), Status.QUEUED);
+
+        assertThat(read().get(key("windowgate.callbacks", "PENDING"))).isGreaterThanOrEqualTo(1.0);
+        assertThat(read()).containsEntry(key("windowgate.callbacks", "FAILED"), 0.0);
+    }
+
+    @Test
     void theRowsOfTheRunningFilesAreSummedAndFinishedFilesLeaveTheSum() throws Exception {
         DropFileStore files = new DropFileStore(database.dataSource(), clock);
         long a = files.start("a.csv", "drop", 10L);
