@@ -86,7 +86,7 @@ final class Operations {
                 statusView, sending.gate, clock));
         registry.bind("windowsView", new WindowsView(stores.windows, stores.contacts,
                 context.getRegistry().lookupByNameAndType("businessNumbers", BusinessNumbers.class), sources.validator,
-                settings.getInt("window.hours"), settings.getDuration("window.safety-margin"), clock));
+                sending.windowPolicy, clock));
         registry.bind("expirySweep", new ExpirySweep(stores.windows, stores.notifications, sending.windowPolicy,
                 settings.getDuration("hold.max-age"), clock, registry.lookupByNameAndType("callbacks", Callbacks.class)));
         // bound in both modes so the (then stopped) sandbox routes can be created

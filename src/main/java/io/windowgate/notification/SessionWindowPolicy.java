@@ -11,6 +11,7 @@ import java.time.Instant;
 public final class SessionWindowPolicy {
 
     private final Clock clock;
+    private final Duration window;
     private final Duration usableWindow;
 
     public SessionWindowPolicy(Clock clock, int windowHours, Duration safetyMargin) {
@@ -22,12 +23,23 @@ public final class SessionWindowPolicy {
                     + safetyMargin);
         }
         this.clock = clock;
-        this.usableWindow = Duration.ofHours(windowHours).minus(safetyMargin);
+        this.window = Duration.ofHours(windowHours);
+        this.usableWindow = window.minus(safetyMargin);
     }
 
     /** Whether a free-form message may be sent now to a customer whose latest message arrived at the given instant. */
     public boolean isOpen(Instant lastInboundAt) {
         return lastInboundAt != null && lastInboundAt.isAfter(cutoff());
+    }
+
+    /** When WhatsApp closes the window the customer's latest message (at {@code lastInboundAt}) opened. */
+    public Instant closesAt(Instant lastInboundAt) {
+        return lastInboundAt.plus(window);
+    }
+
+    /** The last instant a free-form message may go into that window: its close less the safety margin. */
+    public Instant sendableUntil(Instant lastInboundAt) {
+        return lastInboundAt.plus(usableWindow);
     }
 
     /** Windows whose latest inbound message is at or before this instant are closed. */

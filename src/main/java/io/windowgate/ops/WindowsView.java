@@ -2,7 +2,6 @@ package io.windowgate.ops;
 
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +11,7 @@ import java.util.Map;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.NotificationRequest;
 import io.windowgate.notification.NotificationValidator;
+import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.ops.OperationsApi.BadRequestException;
 import io.windowgate.store.ContactStore;
 import io.windowgate.store.ContactStore.Contact;
@@ -29,18 +29,16 @@ public final class WindowsView {
     private final ContactStore contacts;
     private final BusinessNumbers numbers;
     private final NotificationValidator validator;
-    private final Duration windowLength;
-    private final Duration safetyMargin;
+    private final SessionWindowPolicy policy;
     private final Clock clock;
 
     public WindowsView(SessionWindowStore windows, ContactStore contacts, BusinessNumbers numbers,
-            NotificationValidator validator, int windowHours, Duration safetyMargin, Clock clock) {
+            NotificationValidator validator, SessionWindowPolicy policy, Clock clock) {
         this.windows = windows;
         this.contacts = contacts;
         this.numbers = numbers;
         this.validator = validator;
-        this.windowLength = Duration.ofHours(windowHours);
-        this.safetyMargin = safetyMargin;
+        this.policy = policy;
         this.clock = clock;
     }
 
@@ -100,8 +98,8 @@ public final class WindowsView {
             e.put("sendableUntil", null);
             return e;
         }
-        Instant closesAt = w.lastInboundAt().plus(windowLength);
-        Instant sendableUntil = closesAt.minus(safetyMargin);
+        Instant closesAt = policy.closesAt(w.lastInboundAt());
+        Instant sendableUntil = policy.sendableUntil(w.lastInboundAt());
         String state = w.state();
         if ("OPEN".equals(state) && !sendableUntil.isAfter(now)) {
             // the sweep has not run since: the rule, not the housekeeping, decides

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.windowgate.notification.BusinessNumbers;
+import io.windowgate.whatsapp.CustomerIdentity;
 import io.windowgate.whatsapp.WebhookSignature;
 
 /**
@@ -197,10 +198,10 @@ public final class SandboxProvider {
 
     /** The customer of the number {@code digits}, with what this message says of them remembered. */
     private Customer customer(String digits, String waId, String userId) {
-        if (waId != null && !waId.isBlank() && !waId.matches("\\d{6,15}")) {
+        if (waId != null && !waId.isBlank() && !CustomerIdentity.isWaId(waId)) {
             throw new IllegalArgumentException("waId '" + waId + "' is not a wa_id: 6 to 15 digits, e.g. 551187654321");
         }
-        if (userId != null && !userId.isBlank() && !userId.matches("[A-Z]{2}(\\.[A-Z]{2,8})?\\.[A-Za-z0-9]{1,128}")) {
+        if (userId != null && !userId.isBlank() && !CustomerIdentity.isUserId(userId)) {
             throw new IllegalArgumentException("userId '" + userId + "' is not a business-scoped user id: a country "
                     + "code, a dot and up to 128 letters and digits, e.g. US.13491208655302741918");
         }
