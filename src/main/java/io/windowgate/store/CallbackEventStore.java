@@ -41,9 +41,13 @@ public final class CallbackEventStore {
     private static final String COLUMNS = "id, event_id, type, stream_key, url, notification_id, status, "
             + "previous_status, route, wamid, error_code, error_title, error_details, source, recipient, business_number, "
             + "closes_at, payload, occurred_at, state, attempts, retry_since, last_error";
-    /** An earlier event of the same stream to the same receiver was answered 410 Gone. */
+    /**
+     * An earlier event of the same stream to the same receiver was answered 410 Gone. The states here and in the claim
+     * are bound, not written as literals: HSQLDB pads a VARCHAR value to a literal's CHAR type at every comparison,
+     * which was a quarter of the claim's CPU.
+     */
     private static final String GONE = "CASE WHEN EXISTS (SELECT 1 FROM callback_event g WHERE g.stream_key = "
-            + "e.stream_key AND g.state = 'GONE' AND g.id < e.id AND COALESCE(g.url, '') = COALESCE(e.url, '')) "
+            + "e.stream_key AND g.state = ? AND g.id < e.id AND COALESCE(g.url, '') = COALESCE(e.url, '')) "
             + "THEN 1 ELSE 0 END AS gone";
 
     private final DataSource dataSource;
@@ -110,13 +114,15 @@ public final class CallbackEventStore {
             }
             List<Event> candidates = new ArrayList<>();
             boolean skipLocked = dialect.skipLocked();
-            // in the order of the due index, which the database reads only as far as the limit (ordering by id
-            // instead sorted every pending event at each claim); the order within a stream is the NOT EXISTS's
+            // in the order of the due index, which the database then reads only as far as the limit: HSQLDB does so
+            // only when the ORDER BY names the index's columns, state included (ordering by next_attempt_at alone, it
+            // sorted every pending event at each claim: 70 ms a claim behind 20,000 events instead of 0.2 ms); the
+            // order within a stream is the NOT EXISTS's
             try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + ", " + GONE + " FROM callback_event e "
-                    + "WHERE e.state = 'PENDING' AND e.next_attempt_at <= ? AND NOT EXISTS (SELECT 1 FROM "
-                    + "callback_event p WHERE p.stream_key = e.stream_key AND p.state = 'PENDING' AND p.id < e.id) "
-                    + "ORDER BY e.next_attempt_at LIMIT ?" + (skipLocked ? " FOR UPDATE OF e SKIP LOCKED" : ""))) {
-                Jdbc.bind(s, now, limit);
+                    + "WHERE e.state = ? AND e.next_attempt_at <= ? AND NOT EXISTS (SELECT 1 FROM "
+                    + "callback_event p WHERE p.stream_key = e.stream_key AND p.state = ? AND p.id < e.id) "
+                    + "ORDER BY e.state, e.next_attempt_at LIMIT ?" + (skipLocked ? " FOR UPDATE OF e SKIP LOCKED" : ""))) {
+                Jdbc.bind(s, State.GONE.name(), State.PENDING.name(), now, State.PENDING.name(), limit);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
                         candidates.add(read(rs, rs.getInt("gone") == 1));
@@ -126,9 +132,9 @@ public final class CallbackEventStore {
             List<Event> claimed = new ArrayList<>();
             if (!candidates.isEmpty()) {
                 try (PreparedStatement move = c.prepareStatement("UPDATE callback_event SET lease_owner = ?, "
-                        + "next_attempt_at = ? WHERE id = ? AND state = 'PENDING' AND next_attempt_at <= ?")) {
+                        + "next_attempt_at = ? WHERE id = ? AND state = ? AND next_attempt_at <= ?")) {
                     for (Event e : candidates) {
-                        Jdbc.bind(move, owner, leaseUntil, e.id(), now);
+                        Jdbc.bind(move, owner, leaseUntil, e.id(), State.PENDING.name(), now);
                         move.addBatch();
                     }
                     int[] counts = move.executeBatch();
@@ -171,11 +177,11 @@ public final class CallbackEventStore {
     }
 
     private static void writeSent(Connection c, List<Long> ids, Instant now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE callback_event SET state = 'SENT', "
+        try (PreparedStatement s = c.prepareStatement("UPDATE callback_event SET state = ?, "
                 + "attempts = attempts + 1, lease_owner = NULL, last_error = NULL, finished_at = ? WHERE id = ? "
-                + "AND state = 'PENDING'")) {
+                + "AND state = ?")) {
             for (long id : ids) {
-                Jdbc.bind(s, now, id);
+                Jdbc.bind(s, State.SENT.name(), now, id, State.PENDING.name());
                 s.addBatch();
             }
             s.executeBatch();

@@ -248,7 +248,7 @@ public final class NotificationStore {
         }
         List<StoredNotification> page = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement(sql + " ORDER BY id")) {
+             PreparedStatement s = c.prepareStatement(sql + " ORDER BY status, id")) {
             s.setMaxRows(limit);
             Jdbc.bind(s, values.toArray());
             try (ResultSet rs = s.executeQuery()) {
