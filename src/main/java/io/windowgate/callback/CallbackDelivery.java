@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -71,7 +73,7 @@ public final class CallbackDelivery {
     private final HttpClient http;
     /** One slot per sender thread: events are claimed only for free slots, so none waits in a queue on its claim. */
     private final Semaphore slots;
-    private final Map<String, Semaphore> hosts = new ConcurrentHashMap<>();
+    private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     /** Events the receivers took (2xx), not yet recorded: poll records them with its next claim. */
     private final Queue<Long> sent = new ConcurrentLinkedQueue<>();
 
@@ -116,13 +118,7 @@ public final class CallbackDelivery {
             }
             slots.release(free - claimed.size());
             for (Event event : claimed) {
-                senders.execute(() -> {
-                    try {
-                        deliver(event);
-                    } finally {
-                        slots.release();
-                    }
-                });
+                dispatch(event);
             }
             handed += claimed.size();
             if (claimed.size() < free || !slots.tryAcquire(half, BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -148,6 +144,11 @@ public final class CallbackDelivery {
      * once instead of when their lease ends.
      */
     public int handBack() throws SQLException {
+        for (Host host : hosts.values()) {
+            synchronized (host) {
+                host.waiting.clear();
+            }
+        }
         store.markSent(takeAcks());
         return store.releaseClaims(owner);
     }
@@ -157,46 +158,115 @@ public final class CallbackDelivery {
         return clock.instant().plus(settings.timeout().multipliedBy(3)).plusSeconds(30);
     }
 
-    /** One attempt at one event; every outcome is stored (a failure to store it leaves the claim to run out). */
-    void deliver(Event event) {
+    /**
+     * Hands a claimed event to a sender thread, or, when its receiver's host has callbacks.per-host-concurrency
+     * attempts under way, to that host's queue (at most as long again), which the host's next free sender takes
+     * from: a slow receiver's events wait in memory instead of being handed back to the database and claimed again at
+     * every poll. Beyond that, the event is handed back, due again shortly.
+     */
+    private void dispatch(Event event) {
+        Target target = target(event);
+        if (target.host() == null) {
+            senders.execute(() -> {
+                try {
+                    deliver(event, target);
+                } finally {
+                    slots.release();
+                }
+            });
+            return;
+        }
+        Host host = hosts.computeIfAbsent(target.host(), h -> new Host(settings.perHost()));
+        if (host.slots.tryAcquire()) {
+            senders.execute(() -> deliverAll(event, target, host));
+            return;
+        }
+        slots.release();
+        synchronized (host) {
+            if (host.waiting.size() < settings.perHost()) {
+                host.waiting.add(event);
+                return;
+            }
+        }
         try {
-            attempt(event);
+            store.release(event.id(), clock.instant().plus(HOST_BUSY_WAIT));
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Event {} ({}): could not hand it back ({}); it is sent when its claim ends", event.eventId(),
+                    event.type(), e.toString());
+        }
+    }
+
+    /** Delivers the event, then the ones waiting for the same host, in this thread, holding one host slot. */
+    private void deliverAll(Event first, Target target, Host host) {
+        try {
+            Event event = first;
+            Target to = target;
+            while (event != null) {
+                deliver(event, to);
+                synchronized (host) {
+                    event = host.waiting.poll();
+                }
+                to = event == null ? null : target(event);
+            }
+        } finally {
+            host.slots.release();
+            slots.release();
+        }
+    }
+
+    /** A receiver host: its free attempts and the claimed events waiting for one. */
+    private static final class Host {
+        final Semaphore slots;
+        final Deque<Event> waiting = new ArrayDeque<>();
+
+        Host(int perHost) {
+            this.slots = new Semaphore(perHost);
+        }
+    }
+
+    /** Where an event goes: its URL and host, or why it goes nowhere (then host is null). */
+    private record Target(URI uri, String host, String refusal) {
+    }
+
+    private Target target(Event event) {
+        if (event.gone()) {
+            return new Target(null, null, null);
+        }
+        String url = event.url() != null ? event.url()
+                : Callbacks.INBOUND.equals(event.type()) ? settings.inboundUrl() : settings.defaultUrl();
+        if (url == null || url.isBlank()) {
+            return new Target(null, null, "no receiver: set " + (Callbacks.INBOUND.equals(event.type())
+                    ? "callbacks.inbound-url" : "callbacks.url") + ", then send it again with POST /api/callbacks/retry");
+        }
+        URI uri = URI.create(url);
+        String refused = urls.refusedTarget(uri.getHost());
+        if (refused != null) {
+            return new Target(null, null, refused);
+        }
+        return new Target(uri, uri.getHost() + ":" + uri.getPort(), null);
+    }
+
+    /** One attempt at one event; every outcome is stored (a failure to store it leaves the claim to run out). */
+    void deliver(Event event, Target target) {
+        try {
+            attempt(event, target);
         } catch (SQLException | RuntimeException e) {
             LOG.warn("Event {} ({}): could not record the attempt ({}); it is sent again when its claim ends",
                     event.eventId(), event.type(), e.toString());
         }
     }
 
-    private void attempt(Event event) throws SQLException {
+    private void attempt(Event event, Target target) throws SQLException {
         if (event.gone()) {
             store.markGone(event, "not sent: the receiver answered 410 Gone to an earlier event of this stream");
             return;
         }
-        String url = event.url() != null ? event.url()
-                : Callbacks.INBOUND.equals(event.type()) ? settings.inboundUrl() : settings.defaultUrl();
-        if (url == null || url.isBlank()) {
-            store.markFailed(event.id(), false, "no receiver: set " + (Callbacks.INBOUND.equals(event.type())
-                    ? "callbacks.inbound-url" : "callbacks.url") + ", then send it again with POST /api/callbacks/retry");
+        if (target.uri() == null) {
+            store.markFailed(event.id(), false, target.refusal());
             return;
         }
-        URI uri = URI.create(url);
-        String refused = urls.refusedTarget(uri.getHost());
-        if (refused != null) {
-            store.markFailed(event.id(), false, refused);
-            return;
-        }
-        String host = uri.getHost() + ":" + uri.getPort();
-        Semaphore hostSlots = hosts.computeIfAbsent(host, h -> new Semaphore(settings.perHost()));
-        if (!hostSlots.tryAcquire()) {
-            store.release(event.id(), clock.instant().plus(HOST_BUSY_WAIT));
-            return;
-        }
-        Answer answer;
-        try {
-            answer = post(uri, bodies.body(event));
-        } finally {
-            hostSlots.release();
-        }
+        URI uri = target.uri();
+        Answer answer = post(uri, bodies.body(event));
         if (answer.status() / 100 == 2) {
             // recorded with the next claim, one transaction for many; should this node die first, the event is sent
             // again after its lease (at least once, the same eventId)

@@ -79,7 +79,8 @@ public final class BulkBenchmark {
 
     /** The run's settings, from the environment (see .ci/benchmark-bulk). */
     record Settings(int rows, int warmup, int recipients, String heap, int concurrency, long delayMs, Path jfr,
-                    String jfrSettings, List<String> javaOpts, List<String> appProperties, String handDatabase) {
+                    String jfrSettings, List<String> javaOpts, List<String> appProperties, String handDatabase,
+                    long receiverDelayMs) {
 
         static Settings fromEnvironment() {
             Map<String, String> env = System.getenv();
@@ -96,7 +97,8 @@ public final class BulkBenchmark {
                     env.getOrDefault("JFR_SETTINGS", "profile"),
                     opts.isEmpty() ? List.of() : Arrays.asList(opts.split("\\s+")),
                     properties.isEmpty() ? List.of() : Arrays.asList(properties.split("\\s+")),
-                    handDatabase(env.getOrDefault("HAND_DB", "hsqldb")));
+                    handDatabase(env.getOrDefault("HAND_DB", "hsqldb")),
+                    Long.parseLong(env.getOrDefault("RECEIVER_DELAY_MS", "500")));
         }
 
         private static String handDatabase(String value) {
@@ -108,13 +110,16 @@ public final class BulkBenchmark {
 
         /**
          * The app's configuration: the IT defaults with APP_PROPERTIES on top ({data} = the work dir, {provider} = the
-         * stand-in's URL, which answers any POST 200: callbacks.url={provider} measures the cost of events).
+         * stand-in's URL, which answers any POST 200: callbacks.url={provider} measures the cost of events;
+         * {receiver} = a receiver that answers each event after RECEIVER_DELAY_MS: callbacks.url={receiver} shows
+         * what a slow receiver does to the sending).
          */
-        Map<String, String> appConfig(Path data, String providerUrl) {
+        Map<String, String> appConfig(Path data, String providerUrl, String receiverUrl) {
             Map<String, String> config = WindowgateProcess.cloudApiProperties(data, providerUrl, API_TOKEN);
             // the CSV path sends dispatch.concurrency rows at a time: the same as the bare client's threads
             config.put("dispatch.concurrency", Integer.toString(concurrency));
-            applyAppProperties(config, appProperties, data, providerUrl);
+            applyAppProperties(config, appProperties.stream().map(p -> p.replace("{receiver}", receiverUrl)).toList(),
+                    data, providerUrl);
             return config;
         }
 
@@ -219,8 +224,9 @@ public final class BulkBenchmark {
                         + "stand-in delay %d ms; app log %s, work dir %s%n", s.rows(), s.warmup(), s.recipients(),
                 s.heap(), s.concurrency(), s.delayMs(), log, data);
 
-        try (ProviderStandIn standIn = new ProviderStandIn(8, s.delayMs())) {
-            Map<String, String> config = s.appConfig(data, standIn.messagesUrl());
+        try (ProviderStandIn standIn = new ProviderStandIn(8, s.delayMs());
+             SlowEventReceiver receiver = new SlowEventReceiver(s.receiverDelayMs())) {
+            Map<String, String> config = s.appConfig(data, standIn.messagesUrl(), receiver.url());
             WindowgateProcess app = new WindowgateProcess(jar, data.resolve("work"), log, config,
                     s.appJvmOptions(gcLog)).maxHeap(s.heap());
             WindowgateApi api = new WindowgateApi(Integer.parseInt(config.get("camel.server.port")), API_TOKEN);
@@ -240,6 +246,7 @@ public final class BulkBenchmark {
 
                 Phase windowgate = drop("measured drop", app, api, standIn, workload, dropDir, gcLog, "bulk.csv",
                         "bulk-", s.rows(), s.jfr(), s.jfrSettings());
+                long eventsAfterDrop = receiver.received();
                 Phase bare = bare("bare client", standIn, workload, "bare-", s.rows(), s.concurrency(), accessToken);
                 System.out.printf("   bare client: %,d rows in %.2f s = %,.0f rows/s%n", s.rows(), bare.seconds(),
                         bare.rate());
@@ -258,6 +265,11 @@ public final class BulkBenchmark {
 
                 String table = report(s, workload, coldDrop, windowgate, bare, hand, lostAndRepeated, shapes,
                         lifetimePeakRss, lifetimeGc, problems);
+                if (receiver.received() > 0) {
+                    table += String.format("%nevents at the receiver that answers after %d ms (callbacks.url={receiver}): "
+                            + "%,d when the measured drop was sent, %,d at the end", receiver.delayMs(), eventsAfterDrop,
+                            receiver.received());
+                }
                 System.out.println();
                 System.out.println(table);
                 Files.createDirectories(report.getParent());
@@ -714,7 +726,6 @@ public final class BulkBenchmark {
         return String.format("%-58s %22s %22s %6s", name, windowgate, bare, ratio);
     }
 
-    /** APP_PROPERTIES (key=value entries, {data} = the work dir) over a benchmark's own configuration. */
     /** APP_PROPERTIES on top of the configuration: {data} is the work dir, {provider} the stand-in's URL. */
     static void applyAppProperties(Map<String, String> config, List<String> appProperties, Path data,
             String providerUrl) {
