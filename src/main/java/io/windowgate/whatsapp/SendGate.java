@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * Decides, just before each provider call, whether it may go now. In order: sending is not paused (account-level
  * error), the provider's Retry-After has passed, the recipient has a token left (pair rate: one message per
  * {@code pairInterval}, bursts of {@code pairBurst}), and the number stays under {@code maxPerSecond} across all routes
- * ({@link SendRate}: never more than that in any one second, in bursts of a tenth of a second's worth). A short wait for
- * the number's turn is spent here; anything longer comes back as a deferral, and the notification waits in the outbox
- * instead of holding a thread.
+ * ({@link SendRate}: never more than that in any one second, in bursts of a tenth of a second's worth). A short wait,
+ * for a Retry-After and the number's turn together, is spent here; anything longer comes back as a deferral, and the
+ * notification waits in the outbox instead of holding a thread.
  */
 public final class SendGate {
 
@@ -124,37 +124,58 @@ public final class SendGate {
         if (current != null) {
             return new Admission(false, current.until(), "sending paused: " + current.reason());
         }
-        long now = nanoTime.getAsLong();
-        if (throttledUntilNanos - now > 0) {
-            return new Admission(false, instantIn(throttledUntilNanos - now),
-                    "provider throughput limit (Retry-After)");
+        // a short Retry-After is waited out here like a short wait for the rate (together at most maxWait): deferring
+        // instead would put every claimed notification back one by one, and claim them all again a moment later
+        long entered = nanoTime.getAsLong();
+        long now = entered;
+        for (long held = throttledUntilNanos - now; held > 0; held = throttledUntilNanos - now) {
+            if (now + held - entered > maxWaitNanos) {
+                return new Admission(false, instantIn(held), "provider throughput limit (Retry-After)");
+            }
+            LockSupport.parkNanos(held);
+            now = nanoTime.getAsLong();
         }
+        long ready = now;
         TokenBucket pair = pairs.computeIfAbsent(pairKey(number, recipient),
-                r -> new TokenBucket(pairBurst, pairIntervalNanos, now));
-        long pairWait = pair.tryTake(now);
+                r -> new TokenBucket(pairBurst, pairIntervalNanos, ready));
+        long pairWait = pair.tryTake(ready);
         if (pairWait > 0) {
             return new Admission(false, instantIn(pairWait), "pacing for this recipient (one message per "
                     + Duration.ofNanos(pairIntervalNanos) + ", burst " + pairBurst + ")");
         }
-        long wait = rates.getOrDefault(number, defaultRate).sends.reserve(now, maxWaitNanos);
+        SendRate sends = rates.getOrDefault(number, defaultRate).sends;
+        long deadline = entered + maxWaitNanos;
+        long wait = sends.reserve(ready, Math.max(0, deadline - ready));
         if (wait < 0) {
             pair.giveBack();
-            return new Admission(false, instantIn(-wait), BusinessNumbers.DEFAULT.equals(number)
-                    ? "whatsapp.max-messages-per-second reached"
-                    : "max-messages-per-second of business number " + number + " reached");
+            return rateReached(number, -wait);
         }
-        if (wait > 0) {
-            // parkNanos may return early: a send must not start before its turn
-            long turn = now + wait;
-            for (long left = wait; left > 0; left = turn - nanoTime.getAsLong()) {
-                LockSupport.parkNanos(left);
+        // parkNanos may return early: a send must not start before its turn
+        long turn = ready + wait;
+        for (long left = wait; left > 0; left = turn - nanoTime.getAsLong()) {
+            LockSupport.parkNanos(left);
+        }
+        // ... and it may return late, or the thread wait for a core: the send leaves only once the sends that really
+        // left allow it, and gives its turn up when that would make the whole wait longer than maxWait
+        for (long at = nanoTime.getAsLong(), left = sends.depart(at); left > 0;
+                at = nanoTime.getAsLong(), left = sends.depart(at)) {
+            if (at + left - deadline > 0) {
+                pair.giveBack();
+                return rateReached(number, left);
             }
+            LockSupport.parkNanos(left);
         }
         if (pairs.size() > PAIR_CLEANUP_SIZE) {
             long at = nanoTime.getAsLong();
             pairs.values().removeIf(b -> b.isFullAt(at));
         }
         return Admission.GO;
+    }
+
+    private Admission rateReached(String number, long waitNanos) {
+        return new Admission(false, instantIn(waitNanos), BusinessNumbers.DEFAULT.equals(number)
+                ? "whatsapp.max-messages-per-second reached"
+                : "max-messages-per-second of business number " + number + " reached");
     }
 
     /** The provider answered a throughput error (130429): nobody sends before {@code retryAfter} has passed. */
@@ -262,7 +283,10 @@ public final class SendGate {
      * The window is {@link #MARGIN} longer than a second: the provider counts the requests when they arrive, and a
      * request leaves a few milliseconds after its turn, later or sooner than the one before it (thread scheduling, the
      * network). At a steady rate the two rules agree; the window rule holds back what follows a burst.
-     * {@link #reserve} may book a start in the near future: the caller waits until then.
+     * {@link #reserve} may book a start in the near future: the caller waits until then, and then asks
+     * {@link #depart}, which applies the window to the times the sends really left. On a busy machine a sender wakes
+     * up tens of milliseconds after its turn, later than the margin, and a send booked a second after it but punctual
+     * would otherwise arrive less than a second after it.
      */
     static final class SendRate {
         private static final long SECOND = 1_000_000_000L;
@@ -270,8 +294,8 @@ public final class SendGate {
         /** Room for requests that arrive at the provider closer together than their turns were: 2.5 % of the rate. */
         static final long MARGIN = 25_000_000L;
         /**
-         * The most start times kept (800 KB): a rate above this many per second (far above any WhatsApp tier; tests use
-         * it to lift the limit) keeps to it over a window shorter than a second.
+         * The most start times kept (800 KB, and as many departures): a rate above this many per second (far above any
+         * WhatsApp tier; tests use it to lift the limit) keeps to it over a window shorter than a second.
          */
         private static final int MOST_KEPT = 100_000;
 
@@ -279,16 +303,17 @@ public final class SendGate {
         private long tolerance;
         private long window;
         private long theoreticalArrival;
-        /** Start times of the last {@code starts.length} sends, oldest at {@code oldest}; filled from the start. */
-        private long[] starts;
-        private int oldest;
-        private int count;
+        /** Start times booked for the last sends, as many as the limit. */
+        private Instants starts;
         private long lastStart;
+        /** When the last sends really left, in that order, as many as the limit. */
+        private Instants departed;
 
         SendRate(double perSecond, long now) {
             theoreticalArrival = now;
             lastStart = now;
-            starts = new long[0];
+            starts = new Instants(0);
+            departed = new Instants(0);
             setRate(perSecond, now);
         }
 
@@ -299,8 +324,8 @@ public final class SendGate {
         synchronized long reserve(long now, long maxWait) {
             long start = Math.max(now, lastStart);
             start = Math.max(start, theoreticalArrival - tolerance);
-            if (count == starts.length) {
-                start = Math.max(start, starts[oldest] + window);
+            if (starts.isFull()) {
+                start = Math.max(start, starts.oldest() + window);
             }
             long wait = start - now;
             if (wait > maxWait) {
@@ -308,13 +333,23 @@ public final class SendGate {
             }
             theoreticalArrival = Math.max(theoreticalArrival, start) + interval;
             lastStart = start;
-            if (count == starts.length) {
-                starts[oldest] = start;
-                oldest = (oldest + 1) % starts.length;
-            } else {
-                starts[(oldest + count++) % starts.length] = start;
-            }
+            starts.add(start);
             return wait;
+        }
+
+        /**
+         * A send whose turn has come leaves now, unless that would put more than the limit into one window of the
+         * sends that really left: a turn is booked ahead, and the sender may wake up late or wait for a core, so the
+         * start times booked can be closer together than the departures. Returns 0 when it leaves now (recorded), else
+         * the nanos to wait before asking again.
+         */
+        synchronized long depart(long now) {
+            long wait = departed.isFull() ? departed.oldest() + window - now : 0;
+            if (wait > 0) {
+                return wait;
+            }
+            departed.add(now);
+            return 0;
         }
 
         /**
@@ -328,14 +363,47 @@ public final class SendGate {
             window = (limit == MOST_KEPT ? span : Math.max(SECOND, span)) + MARGIN;
             interval = (window + limit - 1) / limit;
             tolerance = (long) (Math.max(0, Math.floor(perSecond * BURST_SECONDS) - 1) * interval);
-            long[] latest = new long[limit];
-            int kept = Math.min(count, limit);
-            for (int i = 0; i < kept; i++) {
-                latest[i] = starts[(oldest + count - kept + i) % starts.length];
+            starts = starts.resized(limit);
+            departed = departed.resized(limit);
+        }
+    }
+
+    /** The last {@code capacity} instants (nanos) added, oldest first; filled from the start. */
+    static final class Instants {
+        private final long[] times;
+        private int oldest;
+        private int count;
+
+        Instants(int capacity) {
+            times = new long[capacity];
+        }
+
+        boolean isFull() {
+            return count == times.length;
+        }
+
+        /** The oldest kept; only when {@link #isFull}. */
+        long oldest() {
+            return times[oldest];
+        }
+
+        void add(long time) {
+            if (isFull()) {
+                times[oldest] = time;
+                oldest = (oldest + 1) % times.length;
+            } else {
+                times[(oldest + count++) % times.length] = time;
             }
-            starts = latest;
-            oldest = 0;
-            count = kept;
+        }
+
+        /** A copy that holds {@code capacity}, with the latest of these in it. */
+        Instants resized(int capacity) {
+            Instants copy = new Instants(capacity);
+            int kept = Math.min(count, capacity);
+            for (int i = 0; i < kept; i++) {
+                copy.add(times[(oldest + count - kept + i) % times.length]);
+            }
+            return copy;
         }
     }
 

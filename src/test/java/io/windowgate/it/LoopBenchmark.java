@@ -110,7 +110,8 @@ public final class LoopBenchmark {
     /** What one pass through the loop measured. */
     record Loop(int messages, double seconds, double steadyRate, int mostInOneSecond, long refused, double appCpu,
                 double standInCpu, LatencySamples.Summary lag, LatencySamples.Summary answer, long webhookFailures,
-                long lost, long repeated, List<String> notRead, String loadBefore, String loadAfter) {
+                long lost, long repeated, List<String> notRead, String loadBefore, String loadAfter,
+                double appJit, String appThreads, String standInThreads, LatencySamples.Summary refusedShort) {
 
         double rate() {
             return messages / seconds;
@@ -208,6 +209,7 @@ public final class LoopBenchmark {
         standIn.listener(timings);
         int target = standIn.distinctIds() + count;
         long refused0 = standIn.refused();
+        int refusedShort0 = standIn.refusedShortOfSecond().summary().count();
         long webhooksDue0 = echo == null ? 0 : echo.due();
         long webhookFailures0 = echo == null ? 0 : echo.failures();
         LatencySamples lagBefore = echo == null ? null : echo.lags();
@@ -218,6 +220,8 @@ public final class LoopBenchmark {
         String loadBefore = BulkBenchmark.loadAverage();
         double appCpu0 = BulkBenchmark.cpuSeconds(app.pid());
         double standInCpu0 = CpuTime.ofThisJvm();
+        Map<String, Double> appThreads0 = CpuTime.byThreadGroup(app.pid());
+        Map<String, Double> standInThreads0 = CpuTime.byThreadGroup(ProcessHandle.current().pid());
         long t0 = System.nanoTime();
 
         WindowgateApi.publish(staged);
@@ -241,6 +245,11 @@ public final class LoopBenchmark {
         }
         double appCpu = BulkBenchmark.cpuSeconds(app.pid()) - appCpu0;
         double standInCpu = CpuTime.ofThisJvm() - standInCpu0;
+        Map<String, Double> appThreads1 = CpuTime.byThreadGroup(app.pid());
+        String appThreads = CpuTime.difference(appThreads0, appThreads1, 8);
+        double appJit = CpuTime.compilerSeconds(appThreads1) - CpuTime.compilerSeconds(appThreads0);
+        String standInThreads = CpuTime.difference(standInThreads0,
+                CpuTime.byThreadGroup(ProcessHandle.current().pid()), 8);
         String loadAfter = BulkBenchmark.loadAverage();
         if (jfr != null) {
             BulkBenchmark.jcmd(app.pid(), "JFR.stop", "name=loop");
@@ -261,7 +270,8 @@ public final class LoopBenchmark {
         double steady = (count - 1) / ((lastSend - timings.firstArrival()) / 1e9);
         return new Loop(count, (lastSend - t0) / 1e9, steady, mostInOneSecond(timings), standIn.refused() - refused0,
                 appCpu, standInCpu, lag, answer, echo == null ? 0 : echo.failures() - webhookFailures0, lost, repeated,
-                notRead, loadBefore, loadAfter);
+                notRead, loadBefore, loadAfter, appJit, appThreads, standInThreads,
+                since(standIn.refusedShortOfSecond(), refusedShort0));
     }
 
     /** CRM push items for rows [from, to): templates to every recipient in turn. */
@@ -336,6 +346,10 @@ public final class LoopBenchmark {
         r.line("| sends/s, first to last send | %,.0f (%.2f) |", m.steadyRate(), m.steadyRate() / effectiveCap(s));
         r.line("| most sends accepted in any one second | %d |", m.mostInOneSecond());
         r.line("| sends refused with 130429 | %d |", m.refused());
+        if (m.refused() > 0) {
+            r.line("| by how much each missed the one-second window, p50 / p95 / p99 / max, ms | %s |",
+                    m.refusedShort().percentiles());
+        }
         r.line("| lost / sent twice | %d / %d |", m.lost(), m.repeated());
         if (webhooks) {
             r.line("| webhook answer time p50 / p95 / p99 / max, ms | %s |", m.answer().percentiles());
@@ -345,7 +359,11 @@ public final class LoopBenchmark {
         }
         r.line("| app CPU per 1,000 messages%s | %.2f s |", webhooks ? " (sends and their webhooks)" : "",
                 1000 * m.appCpu() / m.messages());
+        r.line("| the same without the app's JIT compiler threads (warm-up that a longer run spreads thinner) | %.2f s |",
+                1000 * (m.appCpu() - m.appJit()) / m.messages());
         r.line("| stand-in CPU per 1,000 messages (this JVM) | %.2f s |", 1000 * m.standInCpu() / m.messages());
+        r.line("| app CPU by thread group | %s |", m.appThreads());
+        r.line("| stand-in JVM CPU by thread group | %s |", m.standInThreads());
         r.line("| app peak heap (GC log) / peak RSS | %d MiB / %d MiB |", gc.peakBeforeMib(), peakRssKib >> 10);
         r.line("| load average before / after | %s / %s |", m.loadBefore(), m.loadAfter());
         r.line("");

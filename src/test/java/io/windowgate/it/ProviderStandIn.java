@@ -2,19 +2,22 @@ package io.windowgate.it;
 
 import static org.awaitility.Awaitility.await;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.MalformedURLException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
+import java.net.Socket;
 import java.net.URI;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ExecutorService;
@@ -24,12 +27,12 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.windowgate.whatsapp.WebhookSignature;
 
 /**
  * A WhatsApp Cloud API stand-in for tests and benchmarks that run the app as a separate process: a JDK HttpServer
@@ -53,8 +56,6 @@ public final class ProviderStandIn implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    private static final Pattern CALLBACK_DATA = Pattern.compile("\"biz_opaque_callback_data\"\\s*:\\s*\"([^\"]*)\"");
-    private static final Pattern TO = Pattern.compile("\"to\"\\s*:\\s*\"([^\"]*)\"");
 
     private final HttpServer server;
     private final ExecutorService handlers;
@@ -75,6 +76,8 @@ public final class ProviderStandIn implements AutoCloseable {
     private long[] accepted = new long[0];
     private int acceptedNext;
     private final AtomicLong refused = new AtomicLong();
+    /** For each refused send, how much less than a second after the oldest of the last capPerSecond accepted it came. */
+    private final LatencySamples refusedShortOfSecond = new LatencySamples(1 << 12);
     private volatile StatusEcho echo;
 
     /** Told about every POST once it has been answered (benchmarks use it for timings and body samples). */
@@ -125,6 +128,14 @@ public final class ProviderStandIn implements AutoCloseable {
     /** Sends refused with 130429 so far. */
     public long refused() {
         return refused.get();
+    }
+
+    /**
+     * For each refused send (in order), by how many nanos it missed the window: less than a second after the send
+     * capPerSecond places before it. Tells timing noise (a few milliseconds) from a sender that ignores the rate.
+     */
+    LatencySamples refusedShortOfSecond() {
+        return refusedShortOfSecond;
     }
 
     /**
@@ -221,12 +232,10 @@ public final class ProviderStandIn implements AutoCloseable {
                     + "message throughput has been reached.\"},\"fbtrace_id\":\"standin\"}}");
             return;
         }
-        Matcher id = CALLBACK_DATA.matcher(body);
-        String callbackData = null;
-        if (id.find()) {
-            callbackData = id.group(1);
+        String callbackData = field(body, "\"biz_opaque_callback_data\"");
+        if (callbackData != null) {
             AtomicInteger fresh = new AtomicInteger();
-            AtomicInteger count = sendsPerId.putIfAbsent(id.group(1), fresh);
+            AtomicInteger count = sendsPerId.putIfAbsent(callbackData, fresh);
             if (count == null) {
                 lastNewIdNanos = System.nanoTime();
                 count = fresh;
@@ -235,9 +244,9 @@ public final class ProviderStandIn implements AutoCloseable {
         } else {
             withoutId.incrementAndGet();
         }
-        Matcher to = TO.matcher(body);
-        String input = to.find() ? to.group(1) : "";
-        String waId = input.replaceAll("\\D", "");
+        String to = field(body, "\"to\"");
+        String input = to == null ? "" : to;
+        String waId = digits(input);
         String wamid = "wamid.standin." + wamids.incrementAndGet() + "." + System.nanoTime();
         String answer = "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"" + input + "\",\"wa_id\":\""
                 + waId + "\"}],\"messages\":[{\"id\":\"" + wamid + "\"}]}";
@@ -265,6 +274,7 @@ public final class ProviderStandIn implements AutoCloseable {
         }
         long oldest = accepted[acceptedNext];
         if (oldest != 0 && nanos - oldest < 1_000_000_000L) {
+            refusedShortOfSecond.add(1_000_000_000L - (nanos - oldest));
             return false;
         }
         accepted[acceptedNext] = nanos;
@@ -279,7 +289,7 @@ public final class ProviderStandIn implements AutoCloseable {
      * retries.
      */
     public static final class StatusEcho implements AutoCloseable {
-        private final URL webhookUrl;
+        private final URI webhookUrl;
         private final String appSecret;
         private final String phoneNumberId;
         private final Duration delivered;
@@ -290,64 +300,71 @@ public final class ProviderStandIn implements AutoCloseable {
         private final AtomicLong due = new AtomicLong();
         private final AtomicLong answered = new AtomicLong();
         private final AtomicLong failures = new AtomicLong();
+        /** Each sender thread's HMAC, keyed once: a Mac looked up and keyed per webhook cost more than the POST. */
+        private final ThreadLocal<Mac> macs;
+        /** Each sender thread's kept-alive connection to the app, opened at its first webhook and after a failure. */
+        private final ThreadLocal<WebhookConnection> connections = new ThreadLocal<>();
+        private final Set<WebhookConnection> open = ConcurrentHashMap.newKeySet();
 
         StatusEcho(URI url, String appSecret, String phoneNumberId, int threads, Duration delivered, Duration read) {
-            // HttpURLConnection keeps 5 idle connections per host unless told otherwise (read once, at first use): one
-            // per thread, or the others would connect anew for every webhook
-            System.setProperty("http.maxConnections", Integer.toString(Math.max(5, threads)));
-            try {
-                this.webhookUrl = url.toURL();
-            } catch (MalformedURLException e) {
-                throw new IllegalArgumentException(url.toString(), e);
-            }
+            this.webhookUrl = url;
             this.appSecret = appSecret;
             this.phoneNumberId = phoneNumberId;
             this.delivered = delivered;
             this.read = read;
             this.senders = Executors.newScheduledThreadPool(threads, daemon("stand-in-webhook"));
+            byte[] key = appSecret.getBytes(StandardCharsets.UTF_8);
+            this.macs = ThreadLocal.withInitial(() -> {
+                try {
+                    Mac mac = Mac.getInstance("HmacSHA256");
+                    mac.init(new SecretKeySpec(key, "HmacSHA256"));
+                    return mac;
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
+                }
+            });
         }
 
         void echo(String wamid, String notificationId, String recipient) {
             long now = System.nanoTime();
-            schedule(now, status(wamid, notificationId, recipient, "sent"));
-            schedule(now + delivered.toNanos(), status(wamid, notificationId, recipient, "delivered"));
-            schedule(now + read.toNanos(), status(wamid, notificationId, recipient, "read"));
+            schedule(now, wamid, notificationId, recipient, "sent");
+            schedule(now + delivered.toNanos(), wamid, notificationId, recipient, "delivered");
+            schedule(now + read.toNanos(), wamid, notificationId, recipient, "read");
         }
 
-        private void schedule(long dueNanos, byte[] body) {
+        private void schedule(long dueNanos, String wamid, String notificationId, String recipient, String status) {
             due.incrementAndGet();
-            senders.schedule(() -> post(dueNanos, body), Math.max(0, dueNanos - System.nanoTime()),
-                    TimeUnit.NANOSECONDS);
+            senders.schedule(() -> post(dueNanos, status(wamid, notificationId, recipient, status)),
+                    Math.max(0, dueNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
 
         /**
-         * One POST on a kept-alive connection (HttpURLConnection reuses it once the answer is read to its end): far
-         * cheaper per request than the JDK's HttpClient, which matters because the stand-in's CPU must stay small
-         * next to the app's.
+         * One POST, signed as WhatsApp signs it, on this thread's kept-alive connection. Written on a plain socket
+         * rather than with HttpURLConnection or the JDK's HttpClient: their cost per request (a connection object,
+         * header maps, the keep-alive cache; futures and a selector thread) was most of the stand-in's CPU, which must
+         * stay small next to the app's.
          */
         private void post(long dueNanos, byte[] body) {
             long start = System.nanoTime();
             int status;
+            WebhookConnection connection = connections.get();
             try {
-                HttpURLConnection post = (HttpURLConnection) webhookUrl.openConnection();
-                post.setRequestMethod("POST");
-                post.setDoOutput(true);
-                post.setConnectTimeout(5000);
-                post.setReadTimeout(30000);
-                post.setFixedLengthStreamingMode(body.length);
-                post.setRequestProperty("Content-Type", "application/json");
-                post.setRequestProperty("X-Hub-Signature-256", WebhookSignature.sign(appSecret, body));
-                try (OutputStream out = post.getOutputStream()) {
-                    out.write(body);
+                if (connection == null) {
+                    connection = new WebhookConnection(webhookUrl);
+                    connections.set(connection);
+                    open.add(connection);
                 }
-                status = post.getResponseCode();
-                try (InputStream in = status < 400 ? post.getInputStream() : post.getErrorStream()) {
-                    if (in != null) {
-                        in.readAllBytes();
-                    }
-                }
-            } catch (IOException e) {
+                Mac mac = macs.get();
+                String signature = "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+                status = connection.post(signature, body);
+            } catch (IOException | RuntimeException e) {
                 status = -1;
+            }
+            if (status != 200 && connection != null) {
+                // a failed or refused webhook: start again on a fresh connection, as a client does after an error
+                connection.close();
+                open.remove(connection);
+                connections.remove();
             }
             long end = System.nanoTime();
             if (status == 200) {
@@ -397,6 +414,106 @@ public final class ProviderStandIn implements AutoCloseable {
         @Override
         public void close() {
             senders.shutdownNow();
+            open.forEach(WebhookConnection::close);
+        }
+    }
+
+    /**
+     * A kept-alive HTTP/1.1 connection that POSTs JSON to one URL and reads the answer to its end (Content-Length or
+     * chunked), so the next POST can follow on the same connection. Not thread-safe: one per sender thread.
+     */
+    static final class WebhookConnection implements AutoCloseable {
+        private final Socket socket;
+        private final OutputStream out;
+        private final InputStream in;
+        private final byte[] head;
+        private final byte[] line = new byte[8192];
+
+        WebhookConnection(URI url) throws IOException {
+            socket = new Socket();
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 5000);
+            socket.setSoTimeout(30_000);
+            out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+            in = new BufferedInputStream(socket.getInputStream(), 8192);
+            head = ("POST " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
+                    + "\r\nContent-Type: application/json\r\nX-Hub-Signature-256: ").getBytes(StandardCharsets.US_ASCII);
+        }
+
+        /** Posts the body; returns the answer's status code, or -1 when the server closes the connection after it. */
+        int post(String signature, byte[] body) throws IOException {
+            out.write(head);
+            out.write((signature + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            String statusLine = readLine();
+            if (statusLine.length() < 12 || !statusLine.startsWith("HTTP/1.")) {
+                throw new IOException("not an HTTP answer: " + statusLine);
+            }
+            int status = Integer.parseInt(statusLine.substring(9, 12));
+            long length = -1;
+            boolean chunked = false;
+            boolean closes = false;
+            for (String header = readLine(); !header.isEmpty(); header = readLine()) {
+                int colon = header.indexOf(':');
+                String name = colon < 0 ? header : header.substring(0, colon).trim();
+                String value = colon < 0 ? "" : header.substring(colon + 1).trim();
+                if (name.equalsIgnoreCase("Content-Length")) {
+                    length = Long.parseLong(value);
+                } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                    chunked = value.equalsIgnoreCase("chunked");
+                } else if (name.equalsIgnoreCase("Connection")) {
+                    closes = value.equalsIgnoreCase("close");
+                }
+            }
+            if (chunked) {
+                for (long size = chunkSize(); size > 0; size = chunkSize()) {
+                    skip(size);
+                    readLine();
+                }
+                while (!readLine().isEmpty()) {
+                    // trailers
+                }
+            } else if (length >= 0) {
+                skip(length);
+            } else {
+                in.transferTo(OutputStream.nullOutputStream());
+                closes = true;
+            }
+            return closes ? -1 : status;
+        }
+
+        private long chunkSize() throws IOException {
+            String size = readLine();
+            int extension = size.indexOf(';');
+            return Long.parseLong((extension < 0 ? size : size.substring(0, extension)).trim(), 16);
+        }
+
+        private void skip(long n) throws IOException {
+            in.skipNBytes(n);
+        }
+
+        private String readLine() throws IOException {
+            int n = 0;
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new IOException("the server closed the connection");
+                }
+                if (b != '\r' && n < line.length) {
+                    line[n++] = (byte) b;
+                }
+            }
+            return new String(line, 0, n, StandardCharsets.US_ASCII);
+        }
+
+        @Override
+        public void close() {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
         }
     }
 
@@ -418,6 +535,33 @@ public final class ProviderStandIn implements AutoCloseable {
         } finally {
             exchange.close();
         }
+    }
+
+    /**
+     * The string value of the first {@code "name": "value"} in a JSON body, or null: a scan instead of a JSON parser or a
+     * regular expression per request, as the stand-in's CPU must stay small next to the app's. Enough for the bodies
+     * Windowgate sends (no escaped quotes in ids and numbers).
+     */
+    static String field(String json, String quotedName) {
+        int at = json.indexOf(quotedName);
+        if (at < 0) {
+            return null;
+        }
+        int colon = json.indexOf(':', at + quotedName.length());
+        int open = colon < 0 ? -1 : json.indexOf('"', colon + 1);
+        int close = open < 0 ? -1 : json.indexOf('"', open + 1);
+        return close < 0 ? null : json.substring(open + 1, close);
+    }
+
+    private static String digits(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     private static ThreadFactory daemon(String name) {

@@ -158,6 +158,23 @@ class SendGateTest {
     }
 
     @Test
+    void aShortRetryAfterIsWaitedOutInTheGateAndALongOneDefers() throws Exception {
+        SendGate gate = new SendGate(state, clock, System::nanoTime, 1000, Duration.ofSeconds(6), 1000,
+                Duration.ofSeconds(1));
+
+        long start = System.nanoTime();
+        gate.throttled(Duration.ofMillis(300));
+        assertThat(gate.admit(ALICE).go()).as("300 ms fit into the gate's wait of 1 s").isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+
+        gate.throttled(Duration.ofSeconds(3));
+        Admission bob = gate.admit(BOB);
+        assertThat(bob.go()).isFalse();
+        assertThat(bob.reason()).contains("Retry-After");
+        assertThat(bob.notBefore()).isAfter(T0.plusSeconds(2));
+    }
+
+    @Test
     void pairRateErrorEmptiesThatRecipientsBucket() throws Exception {
         SendGate gate = gate(1000, Duration.ofSeconds(6), 3, Duration.ZERO);
         assertThat(gate.admit(ALICE).go()).isTrue();
@@ -253,6 +270,29 @@ class SendGateTest {
 
         assertEveryWindowAtMost(starts, 400);
         assertThat(starts.size()).isGreaterThanOrEqualTo(7_700);
+    }
+
+    @Test
+    void aSendThatLeavesLateHoldsBackTheSendsBookedASecondAfterIt() {
+        SendGate.SendRate rate = new SendGate.SendRate(10, 0);
+        long maxWait = Duration.ofSeconds(2).toNanos();
+        long late = Duration.ofMillis(100).toNanos();
+        List<Long> departures = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            long turn = rate.reserve(0, maxWait * 2);
+            // two senders wake up 100 ms after their turn (a busy machine), the others on time
+            long at = turn + (i == 0 || i == 15 ? late : 0);
+            for (long wait = rate.depart(at); wait > 0; wait = rate.depart(at)) {
+                at += wait;
+            }
+            departures.add(at);
+        }
+        departures.sort(null);
+
+        assertEveryWindowAtMost(departures, 10);
+        assertThat(departures.get(10) - departures.get(0))
+                .as("the eleventh leaves a second after the first really left, not a second after its turn")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(1).toNanos());
     }
 
     @Test
