@@ -11,6 +11,7 @@ import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.notification.DispatchPolicy;
 import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.ops.ActivityLog;
+import io.windowgate.ops.BusinessMetrics;
 import io.windowgate.outbox.Outbox;
 import io.windowgate.template.PolicyEvents;
 import io.windowgate.template.TemplateLoader;
@@ -23,6 +24,7 @@ import io.windowgate.whatsapp.DeliveryRecorder;
 import io.windowgate.whatsapp.ProviderErrors;
 import io.windowgate.whatsapp.SendGate;
 import io.windowgate.whatsapp.WebhookEvents;
+import io.windowgate.whatsapp.WebhookInbox;
 import io.windowgate.whatsapp.WebhookSignature;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -101,9 +103,13 @@ final class Sending {
         registry.bind("deliveryRecorder", delivery);
         registry.bind("webhookSignature", new WebhookSignature(settings.get("whatsapp.app-secret"),
                 settings.get("whatsapp.webhook.verify-token")));
-        registry.bind("webhookEvents", new WebhookEvents(stores.windows, stores.notifications, stores.records,
+        WebhookEvents webhookEvents = new WebhookEvents(stores.windows, stores.notifications, stores.records,
                 delivery, policyEvents, usage, clock, numbers, stores.sources, identity, activity,
-                registry.lookupByNameAndType("callbacks", Callbacks.class)));
+                registry.lookupByNameAndType("callbacks", Callbacks.class));
+        registry.bind("webhookEvents", webhookEvents);
+        registry.bind("webhookInbox", new WebhookInbox(stores.webhookInbox, webhookEvents,
+                () -> registry.lookupByNameAndType("businessMetrics", BusinessMetrics.class),
+                settings.getInt("webhook.inbox.batch-size")));
     }
 
     /**

@@ -22,6 +22,7 @@ import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.SourceStore;
 import io.windowgate.store.StatementPins;
 import io.windowgate.store.TemplateStore;
+import io.windowgate.store.WebhookInboxStore;
 import org.apache.camel.CamelContext;
 import org.flywaydb.core.Flyway;
 
@@ -47,6 +48,7 @@ final class Stores {
     final DropFileStore dropFiles;
     final SourceStore sources;
     final ContactStore contacts;
+    final WebhookInboxStore webhookInbox;
 
     Stores(CamelContext context, Settings settings, Clock clock) throws SQLException {
         DatabaseUrl url = DatabaseUrl.parse(settings.get("db.url"));
@@ -67,6 +69,7 @@ final class Stores {
         dropFiles = new DropFileStore(dataSource, clock);
         sources = new SourceStore(dataSource, clock);
         contacts = new ContactStore(dataSource, clock);
+        webhookInbox = new WebhookInboxStore(dataSource, dialect, clock, records);
         var registry = context.getRegistry();
         registry.bind("dataSource", dataSource);
         registry.bind("notificationStore", notifications);

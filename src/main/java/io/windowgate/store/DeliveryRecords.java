@@ -1,14 +1,15 @@
 package io.windowgate.store;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -143,7 +144,6 @@ public final class DeliveryRecords {
                 callback) > 0) {
             return StatusOutcome.REROUTE;
         }
-        String placeholders = from.stream().map(s -> "?").collect(Collectors.joining(", "));
         List<Object> values = new ArrayList<>();
         String set;
         if (status == Status.FAILED) {
@@ -153,13 +153,71 @@ public final class DeliveryRecords {
             set = "status = ?";
             values.add(status.name());
         }
-        // a send whose outcome was unknown is settled here: the provider did get it; remember its wamid
-        values.addAll(List.of(wamid, now, wamid, callback));
-        from.forEach(s -> values.add(s.name()));
-        int updated = rows.update("UPDATE notification SET " + set + ", wamid = COALESCE(wamid, ?), "
-                + "outcome_unknown_since = NULL, updated_at = ? WHERE " + match
-                + " AND status IN (" + placeholders + ")", values.toArray());
+        values.addAll(forwardValues(status, wamid, callback, now));
+        int updated = rows.update(forwardSql(set), values.toArray());
         return updated > 0 ? StatusOutcome.APPLIED : StatusOutcome.IGNORED;
     }
 
+    /** A status of a delivered message (SENT, DELIVERED or READ, no error), as a status webhook reports it. */
+    public record StatusChange(String wamid, String callbackId, Status status) {
+        public StatusChange {
+            if (status != Status.SENT && status != Status.DELIVERED && status != Status.READ) {
+                throw new IllegalArgumentException("only SENT, DELIVERED and READ are applied in batches: " + status);
+            }
+        }
+    }
+
+    /**
+     * {@link #applyStatus} for many statuses without errors, in their order, as one JDBC batch of the same forward-only
+     * statement on the caller's connection (in the caller's transaction): a status never moves a notification back,
+     * and a notification's statuses in the list are applied in their order. Returns each one's outcome.
+     */
+    public StatusOutcome[] applyStatuses(Connection c, List<StatusChange> changes) throws SQLException {
+        StatusOutcome[] outcomes = new StatusOutcome[changes.size()];
+        if (changes.isEmpty()) {
+            return outcomes;
+        }
+        Instant now = clock.instant();
+        try (PreparedStatement s = c.prepareStatement(forwardSql("status = ?"))) {
+            for (StatusChange change : changes) {
+                List<Object> values = new ArrayList<>();
+                values.add(change.status().name());
+                values.addAll(forwardValues(change.status(), change.wamid(),
+                        change.callbackId() == null ? "" : change.callbackId(), now));
+                Jdbc.bind(s, values.toArray());
+                s.addBatch();
+            }
+            int[] counts = s.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                // a driver may answer SUCCESS_NO_INFO (-2): the statement ran, how many rows it moved is unknown
+                outcomes[i] = counts[i] > 0 || counts[i] == Statement.SUCCESS_NO_INFO ? StatusOutcome.APPLIED
+                        : StatusOutcome.IGNORED;
+            }
+        }
+        return outcomes;
+    }
+
+    /** The most statuses a status may move forward from: every forward move binds this many, repeating the last. */
+    private static final int MOST_PREDECESSORS = 3;
+
+    /**
+     * The forward-only move of a notification found by wamid (or by its id while no wamid is stored): {@code set},
+     * then the wamid a send whose outcome was unknown learns here (the provider did get it), only from the statuses
+     * before the new one. The same text for every status, so that one statement serves a whole batch.
+     */
+    private static String forwardSql(String set) {
+        return "UPDATE notification SET " + set + ", wamid = COALESCE(wamid, ?), outcome_unknown_since = NULL, "
+                + "updated_at = ? WHERE (wamid = ? OR (wamid IS NULL AND id = ?)) AND status IN ("
+                + "?, ".repeat(MOST_PREDECESSORS - 1) + "?)";
+    }
+
+    /** The values {@link #forwardSql} binds after those of its {@code set}. */
+    private static List<Object> forwardValues(Status status, String wamid, String callback, Instant now) {
+        List<Object> values = new ArrayList<>(List.of(wamid, now, wamid, callback));
+        List<String> from = status.forwardPredecessors().stream().map(Status::name).toList();
+        for (int i = 0; i < MOST_PREDECESSORS; i++) {
+            values.add(from.get(Math.min(i, from.size() - 1)));
+        }
+        return values;
+    }
 }

@@ -38,7 +38,12 @@ public final class MetricsStore {
             // served by the delivery's own index (state, next_attempt_at); delivered events are not counted
             new Family("windowgate.callbacks", "Events for the source systems not delivered yet, or given up", "state",
                     List.of("PENDING", "FAILED"),
-                    "SELECT state, COUNT(*) FROM callback_event WHERE state IN ('PENDING', 'FAILED') GROUP BY state"));
+                    "SELECT state, COUNT(*) FROM callback_event WHERE state IN ('PENDING', 'FAILED') GROUP BY state"),
+            // the inbox holds only what is not applied yet, so counting it all stays cheap
+            new Family("windowgate.webhook.inbox", "Signed webhooks stored and not applied yet: waiting, or failing "
+                    + "(an apply failed; tried again at every poll)", "state", List.of("WAITING", "FAILING"),
+                    "SELECT CASE WHEN attempts > 0 THEN 'FAILING' ELSE 'WAITING' END AS state, COUNT(*) "
+                            + "FROM webhook_inbox GROUP BY CASE WHEN attempts > 0 THEN 'FAILING' ELSE 'WAITING' END"));
 
     /** Due QUEUED notifications (not claimed, not waiting for a retry) and the oldest time one of them became due. */
     public static final String OUTBOX_DUE = "windowgate.outbox.due";

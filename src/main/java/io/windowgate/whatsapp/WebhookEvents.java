@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -18,6 +20,7 @@ import io.windowgate.ops.ActivityLog;
 import io.windowgate.ops.ActivityLog.Kind;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.DeliveryRecords;
+import io.windowgate.store.DeliveryRecords.StatusChange;
 import io.windowgate.store.DeliveryRecords.StatusOutcome;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.SourceStore;
@@ -90,7 +93,11 @@ public final class WebhookEvents {
         }
     }
 
-    public Outcome apply(byte[] body) throws MalformedWebhookException, SQLException {
+    /**
+     * Reads a webhook body: a JSON object with an {@code entry[]} array. Cheap (a tree, nothing applied), so that a
+     * body is checked before it is stored for {@link #apply(JsonNode)}.
+     */
+    public JsonNode parse(byte[] body) throws MalformedWebhookException {
         JsonNode root;
         try {
             root = json.readTree(body);
@@ -100,6 +107,11 @@ public final class WebhookEvents {
         if (root == null || !root.path("entry").isArray()) {
             throw new MalformedWebhookException("webhook body has no entry[] array", null);
         }
+        return root;
+    }
+
+    /** Applies a body read by {@link #parse}: every message and status, one at a time. */
+    public Outcome apply(JsonNode root) throws SQLException {
         int messages = 0;
         int statuses = 0;
         int released = 0;
@@ -145,10 +157,76 @@ public final class WebhookEvents {
                 }
             }
         }
-        // a timestamp beyond what an Instant holds is no time at all
-        Instant oldestAt = oldest > 0 && oldest <= clock.instant().getEpochSecond() ? Instant.ofEpochSecond(oldest)
+        return new Outcome(messages, statuses, released, oldestAt(oldest));
+    }
+
+    /** The provider's epoch second as an instant; a timestamp beyond what an Instant holds is no time at all. */
+    private Instant oldestAt(long epochSecond) {
+        return epochSecond > 0 && epochSecond <= clock.instant().getEpochSecond() ? Instant.ofEpochSecond(epochSecond)
                 : null;
-        return new Outcome(messages, statuses, released, oldestAt);
+    }
+
+    /**
+     * The statuses of a body that holds nothing else: every change is a {@code messages} change for a configured
+     * number, with no inbound message, contact or other field, and every status is sent, delivered, read or played,
+     * names its message and carries no error. Those are the three status webhooks of every send, and they can be
+     * applied as one batch ({@link DeliveryRecords#applyStatuses}); for each the customer's ids and Meta's pricing are
+     * recorded here, as {@link #apply(JsonNode)} would. Returns null for any other body, which goes through
+     * {@link #apply(JsonNode)} whole.
+     */
+    public PlainStatuses plainStatuses(JsonNode root) throws SQLException {
+        List<JsonNode> found = new ArrayList<>();
+        for (JsonNode entry : root.path("entry")) {
+            for (JsonNode change : entry.path("changes")) {
+                JsonNode value = change.path("value");
+                if (!"messages".equals(change.path("field").asText())
+                        || numbers.aliasOfWebhook(value.path("metadata").path("phone_number_id").asText("")) == null
+                        || !value.path("messages").isEmpty() || !value.path("contacts").isEmpty()) {
+                    return null;
+                }
+                for (JsonNode status : value.path("statuses")) {
+                    Status target = target(status);
+                    if (target == null || target == Status.FAILED || status.path("id").asText(null) == null
+                            || !status.path("errors").isEmpty()) {
+                        return null;
+                    }
+                    found.add(status);
+                }
+            }
+        }
+        List<StatusChange> changes = new ArrayList<>(found.size());
+        long oldest = Long.MAX_VALUE;
+        for (JsonNode status : found) {
+            String wamid = status.path("id").asText();
+            String callbackId = status.path("biz_opaque_callback_data").asText(null);
+            identity.learnFromStatus(status);
+            usage.priced(wamid, callbackId, status.get("pricing"));
+            oldest = Math.min(oldest, status.path("timestamp").asLong(Long.MAX_VALUE));
+            changes.add(new StatusChange(wamid, callbackId, target(status)));
+        }
+        return new PlainStatuses(changes, new Outcome(0, changes.size(), 0, oldestAt(oldest)));
+    }
+
+    /** A body's statuses to apply in a batch, and what the body did once they are. */
+    public record PlainStatuses(List<StatusChange> changes, Outcome outcome) {
+    }
+
+    /** What applying a batched status did: the same activity count as a status applied on its own. */
+    public void applied(StatusChange change, StatusOutcome outcome) {
+        if (outcome == StatusOutcome.APPLIED && change.status() != Status.SENT) {
+            activity.record(Kind.valueOf(change.status().name()));
+        }
+    }
+
+    /** The notification status a provider status names; null for one Windowgate does not track. */
+    private static Status target(JsonNode status) {
+        return switch (status.path("status").asText("").toLowerCase(Locale.ROOT)) {
+            case "sent" -> Status.SENT;
+            case "delivered" -> Status.DELIVERED;
+            case "read", "played" -> Status.READ;
+            case "failed" -> Status.FAILED;
+            default -> null;
+        };
     }
 
     /**
@@ -224,13 +302,7 @@ public final class WebhookEvents {
     private boolean statusUpdate(String number, JsonNode status) throws SQLException {
         String wamid = status.path("id").asText(null);
         String callbackId = status.path("biz_opaque_callback_data").asText(null);
-        Status target = switch (status.path("status").asText("").toLowerCase(Locale.ROOT)) {
-            case "sent" -> Status.SENT;
-            case "delivered" -> Status.DELIVERED;
-            case "read", "played" -> Status.READ;
-            case "failed" -> Status.FAILED;
-            default -> null;
-        };
+        Status target = target(status);
         if (wamid == null || target == null) {
             LOG.debug("Ignored status '{}' for message {}", status.path("status").asText(), wamid);
             return false;
@@ -264,8 +336,10 @@ public final class WebhookEvents {
         StatusOutcome outcome = records.applyStatus(wamid, callbackId, target,
                 error == null ? null : error.code(), error == null ? null : error.title(),
                 error == null ? null : error.details(), false);
-        if (outcome == StatusOutcome.APPLIED && target != Status.SENT) {
-            activity.record(Kind.valueOf(target.name()));
+        if (target != Status.FAILED) {
+            applied(new StatusChange(wamid, callbackId, target), outcome);
+        } else if (outcome == StatusOutcome.APPLIED) {
+            activity.record(Kind.FAILED);
         }
         if (target == Status.FAILED && outcome == StatusOutcome.APPLIED) {
             LOG.warn("Notification {} FAILED at the provider: {}", callbackId,

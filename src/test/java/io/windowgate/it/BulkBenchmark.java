@@ -302,6 +302,9 @@ public final class BulkBenchmark {
         for (byte[] body : webhooks) {
             api.webhook(body, appSecret);
         }
+        // a webhook is answered once stored and applied after: the last customer's window opens last
+        String last = BulkWorkload.recipient(workload.lastOpenRecipient());
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200)).until(() -> api.windowOpen(last));
         System.out.printf("   template registry loaded; %,d windows opened by %d signed webhooks in %.1f s%n",
                 workload.openRecipients(), webhooks.size(), secondsSince(t));
     }

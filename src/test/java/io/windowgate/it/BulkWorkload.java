@@ -143,6 +143,11 @@ final class BulkWorkload {
         return bodies;
     }
 
+    /** The highest recipient with an open window: the last one the window-opening webhooks name. */
+    int lastOpenRecipient() {
+        return hasOpenWindow(recipients - 1) ? recipients - 1 : recipients - 2;
+    }
+
     /** How many recipients have an open window. */
     int openRecipients() {
         return (recipients + 1) / 2;

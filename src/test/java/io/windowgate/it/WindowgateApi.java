@@ -161,6 +161,17 @@ public final class WindowgateApi {
         return answer.statusCode() == 404 ? null : answer.body();
     }
 
+    /** GET /api/windows/{to}: whether the customer's window on any business number is OPEN. */
+    public boolean windowOpen(String to) throws IOException, InterruptedException {
+        for (JsonNode window : getJson("/api/windows/" + URLEncoder.encode(to, StandardCharsets.UTF_8))
+                .path("windows")) {
+            if ("OPEN".equals(window.path("state").asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private JsonNode getJson(String pathAndQuery) throws IOException, InterruptedException {
         HttpResponse<String> answer = get(pathAndQuery);
         if (answer.statusCode() != 200) {

@@ -34,6 +34,7 @@ import io.windowgate.notification.Status;
 import io.windowgate.store.NotificationStore;
 import io.windowgate.store.SessionWindowStore;
 import io.windowgate.store.StoredNotification;
+import io.windowgate.whatsapp.WebhookInbox;
 import io.windowgate.whatsapp.WebhookSignature;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.quartz.QuartzComponent;
@@ -223,7 +224,25 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         return postWebhook(body, WebhookSignature.sign(APP_SECRET, body));
     }
 
+    /**
+     * POSTs a webhook body and, once it is answered 200 (stored in the inbox), applies the inbox, so that the test sees
+     * its effect as soon as this returns.
+     */
     HttpResponse<String> postWebhook(byte[] body, String signature) throws Exception {
+        HttpResponse<String> answer = postWebhookOnly(body, signature);
+        if (answer.statusCode() == 200) {
+            applyWebhookInbox();
+        }
+        return answer;
+    }
+
+    /** Applies every webhook stored in the inbox now (waiting for a run under way); returns how many. */
+    int applyWebhookInbox() throws SQLException {
+        return context.getRegistry().lookupByNameAndType("webhookInbox", WebhookInbox.class).applyPending();
+    }
+
+    /** POSTs a webhook body; the answer comes once it is stored, and it is applied later. */
+    HttpResponse<String> postWebhookOnly(byte[] body, String signature) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + "/webhooks/whatsapp"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (signature != null) {

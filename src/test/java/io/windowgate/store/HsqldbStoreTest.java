@@ -93,4 +93,13 @@ class HsqldbStoreTest {
             return TestDatabase.hsqldb();
         }
     }
+
+    /** WebhookInboxStore (stored webhooks, applied in batches). */
+    @Nested
+    class WebhookInbox extends WebhookInboxStoreContract {
+        @Override
+        protected TestDatabase openDatabase() {
+            return TestDatabase.hsqldb();
+        }
+    }
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 abstract class MigrationContract extends StoreTestSupport {
 
     /** The newest migration in src/main/resources/db/migration; raise it with every new migration. */
-    private static final String LATEST_VERSION = "19";
+    private static final String LATEST_VERSION = "20.1";
 
     private String latestVersion() {
         return LATEST_VERSION;

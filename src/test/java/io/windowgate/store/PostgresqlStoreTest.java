@@ -110,4 +110,13 @@ class PostgresqlStoreTest {
             return TestDatabase.postgresql(postgres);
         }
     }
+
+    /** WebhookInboxStore (stored webhooks, applied in batches). */
+    @Nested
+    class WebhookInbox extends WebhookInboxStoreContract {
+        @Override
+        protected TestDatabase openDatabase() throws Exception {
+            return TestDatabase.postgresql(postgres);
+        }
+    }
 }
