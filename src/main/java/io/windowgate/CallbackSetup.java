@@ -74,8 +74,15 @@ final class CallbackSetup {
         Duration openFor = Duration.ofHours(settings.getInt("window.hours"))
                 .minus(settings.getDuration("window.safety-margin"));
         String lead = settings.get("callbacks.window-closing-lead");
+        Duration retention = settings.get("callbacks.retention").isBlank() ? null
+                : settings.getDuration("callbacks.retention");
+        if (retention != null && (retention.isNegative() || retention.isZero())) {
+            throw new IllegalStateException("callbacks.retention must be a positive ISO-8601 duration such as P7D (or "
+                    + "empty to keep delivered events), was " + retention);
+        }
         Callbacks callbacks = new Callbacks(events, urls, numbers, !defaultUrl.isBlank(), !inboundUrl.isBlank(),
-                openFor, lead.isBlank() ? null : settings.getDuration("callbacks.window-closing-lead"), clock);
+                openFor, lead.isBlank() ? null : settings.getDuration("callbacks.window-closing-lead"), retention,
+                clock);
         int concurrency = settings.getInt("callbacks.concurrency");
         int perHost = settings.getInt("callbacks.per-host-concurrency");
         if (concurrency < 1 || perHost < 1) {

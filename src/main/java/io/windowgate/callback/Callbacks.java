@@ -29,6 +29,13 @@ public final class Callbacks {
     public static final String WINDOW_OPENED = "window.opened";
 
     private static final Logger LOG = LoggerFactory.getLogger(Callbacks.class);
+    /** Rows per delete: a short transaction each, so the senders' writes to the table never wait long. */
+    static final int PRUNE_CHUNK = 1_000;
+    /**
+     * Chunks per sweep: 100,000 events a minute at the default expiry.cron, far above what an instance writes, so the
+     * backlog of a first run (or of a shortened retention) goes within a few sweeps without one sweep running long.
+     */
+    static final int PRUNE_CHUNKS_PER_SWEEP = 100;
 
     private final CallbackEventStore store;
     private final CallbackUrls urls;
@@ -37,6 +44,7 @@ public final class Callbacks {
     private final boolean inboundUrl;
     private final Duration openFor;
     private final Duration closingLead;
+    private final Duration retention;
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
@@ -46,9 +54,10 @@ public final class Callbacks {
      * @param openFor     how long a window stays open after the customer's message, as Windowgate sends by it
      *                    (window.hours less window.safety-margin)
      * @param closingLead callbacks.window-closing-lead; null: no window.closing events
+     * @param retention   callbacks.retention: how long delivered events are kept; null: kept for good
      */
     public Callbacks(CallbackEventStore store, CallbackUrls urls, BusinessNumbers numbers, boolean defaultUrl,
-            boolean inboundUrl, Duration openFor, Duration closingLead, Clock clock) {
+            boolean inboundUrl, Duration openFor, Duration closingLead, Duration retention, Clock clock) {
         this.store = store;
         this.urls = urls;
         this.numbers = numbers;
@@ -56,13 +65,14 @@ public final class Callbacks {
         this.inboundUrl = inboundUrl;
         this.openFor = openFor;
         this.closingLead = closingLead;
+        this.retention = retention;
         this.clock = clock;
     }
 
     /** Callbacks switched off: no receiver is configured, so no event is stored. */
     public static Callbacks none(Clock clock) {
         return new Callbacks(null, new CallbackUrls(true), BusinessNumbers.defaultOnly(), false, false, Duration.ZERO,
-                null, clock);
+                null, null, clock);
     }
 
     /**
@@ -151,6 +161,21 @@ public final class Callbacks {
         if (sweep.closing() + sweep.closed() > 0) {
             LOG.info("Window events: {} windows closing, {} closed", sweep.closing(), sweep.closed());
         }
+    }
+
+    /**
+     * Deletes the events delivered longer than callbacks.retention ago, a bounded amount per sweep (see
+     * {@link CallbackEventStore#pruneDelivered}); whatever is left goes at the next sweep. Returns how many.
+     */
+    public int pruneDelivered() throws SQLException {
+        if (store == null || retention == null) {
+            return 0;
+        }
+        int deleted = store.pruneDelivered(clock.instant().minus(retention), PRUNE_CHUNK, PRUNE_CHUNKS_PER_SWEEP);
+        if (deleted > 0) {
+            LOG.info("Callback events: {} delivered more than {} ago deleted", deleted, retention);
+        }
+        return deleted;
     }
 
     private static String derivedId(String kind, String key) {

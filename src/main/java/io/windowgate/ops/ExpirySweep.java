@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The scheduled housekeeping: expires stale windows (by moving the expiry watermark, see
  * {@link SessionWindowStore#expireStale}) and held notifications older than hold.max-age (one set-based update), and
- * announces the windows closing and closed since the last sweep to the source systems ({@link Callbacks}).
+ * announces the windows closing and closed since the last sweep to the source systems ({@link Callbacks}), and
+ * deletes the events they took longer than callbacks.retention ago.
  */
 public final class ExpirySweep {
 
@@ -47,6 +48,7 @@ public final class ExpirySweep {
         int expiredHeld = notifications.expireHeld(clock.instant().minus(holdMaxAge),
                 "held longer than hold.max-age (" + holdMaxAge + ") without the customer writing in");
         callbacks.sweepWindows();
+        callbacks.pruneDelivered();
         LOG.info("Expiry sweep: {} stale windows expired, {} held notifications expired ({} ms)", expiredWindows,
                 expiredHeld, (System.nanoTime() - started) / 1_000_000);
         return new Result(expiredWindows, expiredHeld);

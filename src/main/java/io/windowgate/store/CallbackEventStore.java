@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -371,6 +372,70 @@ public final class CallbackEventStore {
             }
             return new WindowSweep(closing, closed);
         });
+    }
+
+    /**
+     * Deletes the delivered events (SENT, and GONE: stopped by a 410) that finished before {@code before}, set-based in
+     * chunks of {@code chunk} consecutive ids, each chunk its own transaction, at most {@code maxChunks} chunks: the
+     * walk goes up the primary key from the oldest event and stops at the first chunk that ends with an event written
+     * at or after {@code before} (ids grow with the time events are written, and an event finishes after it is
+     * written), so it needs no index of its own and reads only the old part of the table. PENDING and FAILED events are
+     * never deleted here: a FAILED one waits for an operator's retry. Returns how many were deleted.
+     */
+    public int pruneDelivered(Instant before, int chunk, int maxChunks) throws SQLException {
+        int deleted = 0;
+        long after = 0;
+        for (int n = 0; n < maxChunks; n++) {
+            long last = after;
+            Instant lastWritten = null;
+            int rows = 0;
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement s = c.prepareStatement("SELECT id, occurred_at FROM callback_event WHERE id > ? "
+                         + "ORDER BY id LIMIT ?")) {
+                Jdbc.bind(s, after, chunk);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        rows++;
+                        last = rs.getLong("id");
+                        lastWritten = Jdbc.instant(rs, "occurred_at");
+                    }
+                }
+            }
+            if (rows == 0) {
+                break;
+            }
+            deleted += update("DELETE FROM callback_event WHERE id > ? AND id <= ? AND state IN ('SENT', 'GONE') "
+                    + "AND finished_at < ?", after, last, before);
+            if (rows < chunk || !lastWritten.isBefore(before)) {
+                break;
+            }
+            after = last;
+        }
+        return deleted;
+    }
+
+    /**
+     * The provider closed a window before its time (it refused a free-form message with 131047): when the window was
+     * announced open (it has a callback_window row closing after {@code closedAt}), window.closed is written now, with
+     * {@code closedAt} as its close, in the caller's transaction, and the row is removed, so the sweep does not announce
+     * it again and the customer's next message opens it anew. A row whose close the sweep's range already passed is
+     * left to the sweep. Without callbacks.url (callback_switch) the row is removed and nothing is announced.
+     */
+    static void windowClosedEarly(Connection c, String number, String recipient, Instant closedAt, Instant now)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO callback_event (event_id, type, stream_key, "
+                + "recipient, business_number, closes_at, occurred_at, next_attempt_at, retry_since) "
+                + "SELECT ?, 'window.closed', 'w:' || w.business_number || ':' || w.recipient, w.recipient, "
+                + "w.business_number, ?, ?, ?, ? FROM callback_window w, callback_switch s WHERE s.id = 1 "
+                + "AND s.default_url AND w.business_number = ? AND w.recipient = ? AND w.closes_at > ?")) {
+            Jdbc.bind(s, UUID.randomUUID().toString(), closedAt, now, now, now, number, recipient, closedAt);
+            s.executeUpdate();
+        }
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM callback_window WHERE business_number = ? "
+                + "AND recipient = ? AND closes_at > ?")) {
+            Jdbc.bind(s, number, recipient, closedAt);
+            s.executeUpdate();
+        }
     }
 
     private int announce(Connection c, String type, Instant after, Instant until, Instant now) throws SQLException {

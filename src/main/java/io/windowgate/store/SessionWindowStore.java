@@ -125,14 +125,24 @@ public final class SessionWindowStore {
         return closeByProvider(BusinessNumbers.DEFAULT, recipient, refusedAt);
     }
 
-    /** As {@link #closeByProvider(String, Instant)}: the refused message was sent from {@code number}. */
+    /**
+     * As {@link #closeByProvider(String, Instant)}: the refused message was sent from {@code number}. A window that
+     * closes here and had been announced open to the source systems gets its window.closed event in the same
+     * transaction ({@link CallbackEventStore#windowClosedEarly}).
+     */
     public boolean closeByProvider(String number, String recipient, Instant refusedAt) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("UPDATE session_window SET state = 'CLOSED', updated_at = ? "
-                     + "WHERE business_number = ? AND recipient = ? AND last_inbound_at <= ? AND state <> 'CLOSED'")) {
-            Jdbc.bind(s, clock.instant(), number, recipient, refusedAt);
-            return s.executeUpdate() > 0;
-        }
+        Instant now = clock.instant();
+        return Jdbc.inTransaction(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE session_window SET state = 'CLOSED', updated_at = ? "
+                    + "WHERE business_number = ? AND recipient = ? AND last_inbound_at <= ? AND state <> 'CLOSED'")) {
+                Jdbc.bind(s, now, number, recipient, refusedAt);
+                if (s.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            CallbackEventStore.windowClosedEarly(c, number, recipient, refusedAt, now);
+            return true;
+        });
     }
 
     /**

@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -25,7 +23,6 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,14 +56,7 @@ class CrashRecoveryIT {
 
     /** On failure, the tail of the app's log (all starts go to one file under target/it-logs/). */
     @RegisterExtension
-    final TestWatcher printLogOnFailure = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (app != null) {
-                System.out.println("----- last 150 lines of " + app.log() + "\n" + app.logTail(150) + "\n-----");
-            }
-        }
-    };
+    final TestWatcher printLogOnFailure = WindowgateProcess.printLogOnFailure(() -> app);
 
     @AfterEach
     void tearDown() throws InterruptedException {
@@ -81,17 +71,10 @@ class CrashRecoveryIT {
     @Test
     void afterKillMinus9TwiceEveryAcceptedNotificationIsSentAndOnlyInFlightSendsRepeat() throws Exception {
         provider = new ProviderStandIn(4, 2);
-        Map<String, String> config = WindowgateProcess.cloudApiProperties(data, provider.messagesUrl(), API_TOKEN);
-        config.put("dispatch.concurrency", Integer.toString(CONCURRENCY));
-        config.put("outbox.lease", "PT5S");
-        // the app refuses a lease not longer than connect + response timeout + 2 s (1 s + 1.5 s + 2 s < 5 s)
-        config.put("whatsapp.response-timeout-ms", "1500");
-        config.put("outbox.poll-interval-ms", "100");
-        // the killed process's lock on bulk.csv: the restarted one (a new node to the lock) takes it over after this
-        config.put("cluster.lock-max-age", "PT3S");
-        Path log = Path.of("target", "it-logs", "CrashRecoveryIT-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".log");
-        app = new WindowgateProcess(WindowgateProcess.defaultJar(), data.resolve("work"), log, config, List.of());
+        Map<String, String> config = WindowgateProcess.killableProperties(data, provider.messagesUrl(), API_TOKEN,
+                CONCURRENCY);
+        app = new WindowgateProcess(WindowgateProcess.defaultJar(), data.resolve("work"),
+                WindowgateProcess.itLog("CrashRecoveryIT"), config, List.of());
         WindowgateApi api = new WindowgateApi(Integer.parseInt(config.get("camel.server.port")), API_TOKEN);
         Path dropDir = Path.of(config.get("drop.dir"));
 

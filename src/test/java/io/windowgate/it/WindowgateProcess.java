@@ -71,6 +71,45 @@ public final class WindowgateProcess implements AutoCloseable {
         return p;
     }
 
+    /**
+     * {@link #cloudApiProperties} for a run that kill -9s and restarts the app: {@code concurrency} senders, a short
+     * outbox lease and cluster lock age (the restarted process is a new node that takes the dead one's claims and its
+     * lock on a drop file over), and a response timeout short enough for that lease.
+     */
+    public static Map<String, String> killableProperties(Path dataDir, String providerUrl, String token,
+            int concurrency) {
+        Map<String, String> p = cloudApiProperties(dataDir, providerUrl, token);
+        p.put("dispatch.concurrency", Integer.toString(concurrency));
+        p.put("outbox.lease", "PT5S");
+        // the app refuses a lease not longer than connect + response timeout + 2 s (1 s + 1.5 s + 2 s < 5 s)
+        p.put("whatsapp.response-timeout-ms", "1500");
+        p.put("outbox.poll-interval-ms", "100");
+        p.put("cluster.lock-max-age", "PT3S");
+        return p;
+    }
+
+    /** target/it-logs/NAME-yyyyMMdd-HHmmss.log: where a test's starts of the app write. */
+    public static Path itLog(String name) {
+        return Path.of("target", "it-logs", name + "-"
+                + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                + ".log");
+    }
+
+    /** A JUnit extension that prints the tail of the app's log when a test fails (the app as the supplier has it). */
+    public static org.junit.jupiter.api.extension.TestWatcher printLogOnFailure(
+            java.util.function.Supplier<WindowgateProcess> app) {
+        return new org.junit.jupiter.api.extension.TestWatcher() {
+            @Override
+            public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+                WindowgateProcess process = app.get();
+                if (process != null) {
+                    System.out.println("----- last 150 lines of " + process.log() + "\n" + process.logTail(150)
+                            + "\n-----");
+                }
+            }
+        };
+    }
+
     private final Path jar;
     private final Path workDir;
     private final Path log;

@@ -1,6 +1,7 @@
 package io.windowgate.routes;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -318,6 +319,37 @@ class CallbacksRouteTest extends RouteTestSupport {
             return windowEvents("+14155550193").contains("window.closed");
         });
         assertThat(windowEvents("+14155550193")).containsExactly("window.opened", "window.closing", "window.closed");
+    }
+
+    @Test
+    void aWindowTheProviderClosesEarlyIsAnnouncedClosedOnceAndOpensAgainOnTheNextMessage() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        postSignedWebhook(inboundMessages("14155550194", now, "14155550195", now));
+        await().atMost(WAIT).until(() -> windowEvents("+14155550194").contains("window.opened")
+                && windowEvents("+14155550195").contains("window.opened"));
+        // our records say both windows are open; WhatsApp refuses the first text in its answer, the second later in a
+        // failed status webhook
+        provider.stubFor(post(urlPathEqualTo(SESSION_PATH)).withRequestBody(containing("14155550194"))
+                .willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                        .withBody(WhatsappSendRouteTest.ERROR_131047)));
+        postJson("/api/notifications", CRM_TOKEN, "[{\"id\":\"early-1\",\"to\":\"+14155550194\",\"text\":\"hi\"},"
+                + "{\"id\":\"early-2\",\"to\":\"+14155550195\",\"text\":\"hi\"}]");
+        await().atMost(WAIT).until(() -> statusOf("early-1") == Status.HELD && statusOf("early-2") == Status.SENT);
+        postSignedWebhook(statusUpdate(stored("early-2").wamid(), "early-2", "failed", 131047));
+        await().atMost(WAIT).until(() -> statusOf("early-2") == Status.HELD);
+
+        await().atMost(WAIT).until(() -> windowEvents("+14155550194").contains("window.closed")
+                && windowEvents("+14155550195").contains("window.closed"));
+        JsonNode closed = received("/events").stream().filter(e -> e.path("type").asText().equals("window.closed")
+                && e.path("to").asText().equals("+14155550194")).findFirst().orElseThrow();
+        assertThat(Instant.parse(closed.path("closesAt").asText())).as("closed when WhatsApp said so, not in 24 h")
+                .isBefore(Instant.now().plusSeconds(1));
+        runScheduledRoute("session-window-expiry");
+        postSignedWebhook(inboundMessages("14155550194", now + 1));
+        await().atMost(WAIT).until(() -> windowEvents("+14155550194").size() == 3);
+        assertThat(windowEvents("+14155550194")).as("announced once, by the refusal; the next message opens it again")
+                .containsExactly("window.opened", "window.closed", "window.opened");
+        assertThat(windowEvents("+14155550195")).containsExactly("window.opened", "window.closed");
     }
 
     private List<String> windowEvents(String to) {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class WhatsappSendRouteTest extends RouteTestSupport {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static final String ERROR_131047 = "{\"error\":{\"message\":\"(#131047) Re-engagement message\","
+    static final String ERROR_131047 = "{\"error\":{\"message\":\"(#131047) Re-engagement message\","
             + "\"type\":\"OAuthException\",\"code\":131047,\"error_data\":{\"messaging_product\":\"whatsapp\","
             + "\"details\":\"Message failed to send because more than 24 hours have passed since the customer last "
             + "replied to this number.\"},\"fbtrace_id\":\"Az8or2yhqkZfEZ-_4Qn_Bam\"}}";

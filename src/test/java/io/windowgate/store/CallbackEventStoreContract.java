@@ -244,6 +244,76 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
                 .satisfies(e -> assertThat(e.payload()).isEqualTo("{\"text\":\"hi\"}"));
     }
 
+    @Test
+    void deliveredEventsOlderThanTheRetentionArePrunedInBoundedChunksAndFailedAndPendingOnesStay() throws Exception {
+        events.eventsForEveryNotification(true);
+        for (int i = 0; i < 5; i++) {
+            notifications.insert(sessionText("old" + i, ALICE), Status.QUEUED);
+        }
+        java.util.Map<String, Event> old = byNotification(events.claimDue("cb-a", LEASE, 10));
+        events.markSent(List.of(old.get("old0").id(), old.get("old1").id(), old.get("old2").id()));
+        events.markGone(old.get("old3"), "410");
+        events.markFailed(old.get("old4").id(), true, "given up");
+        clock.advance(Duration.ofDays(2));
+        notifications.insert(sessionText("young0", BOB), Status.QUEUED);
+        notifications.insert(sessionText("young1", BOB), Status.QUEUED);
+        java.util.Map<String, Event> young = byNotification(events.claimDue("cb-a", T0.plus(Duration.ofDays(3)), 10));
+        events.markSent(List.of(young.get("young0").id()));
+        clock.advance(Duration.ofDays(5).plusSeconds(1));
+        Instant weekAgo = clock.instant().minus(Duration.ofDays(7));
+
+        assertThat(events.pruneDelivered(weekAgo, 2, 1)).as("one chunk of two ids").isEqualTo(2);
+        assertThat(events.pruneDelivered(weekAgo, 2, 10)).as("the rest of the week-old delivered ones").isEqualTo(2);
+        assertThat(events.pruneDelivered(weekAgo, 2, 10)).isZero();
+        assertThat(notificationsWithEvents()).containsExactly("old4", "young0", "young1");
+        assertThat(events.list(State.FAILED, 0, 10)).extracting(Event::notificationId).containsExactly("old4");
+
+        clock.advance(Duration.ofDays(30));
+        io.windowgate.callback.Callbacks callbacks = new io.windowgate.callback.Callbacks(events,
+                new io.windowgate.callback.CallbackUrls(true), io.windowgate.notification.BusinessNumbers.defaultOnly(),
+                true, false, Duration.ofHours(24), null, Duration.ofDays(7), clock);
+        assertThat(callbacks.pruneDelivered()).as("by the sweep, with callbacks.retention").isEqualTo(1);
+        assertThat(notificationsWithEvents()).as("failed and still pending events are never pruned")
+                .containsExactly("old4", "young1");
+    }
+
+    private static java.util.Map<String, Event> byNotification(List<Event> claimed) {
+        java.util.Map<String, Event> map = new java.util.HashMap<>();
+        claimed.forEach(e -> map.put(e.notificationId(), e));
+        return map;
+    }
+
+    private List<String> notificationsWithEvents() throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        for (State state : State.values()) {
+            events.list(state, 0, 100).forEach(e -> ids.add(e.notificationId()));
+        }
+        return ids.stream().sorted().toList();
+    }
+
+    @Test
+    void aWindowTheProviderClosesEarlyIsAnnouncedOnceInItsTransactionAndOnlyIfAnnouncedOpen() throws Exception {
+        events.eventsForEveryNotification(true);
+        SessionWindowStore windows = new SessionWindowStore(database.dataSource(), clock);
+        Instant wrote = T0.minus(Duration.ofHours(1));
+        windows.recordInbound(ALICE, wrote, "wamid.in.1");
+        windows.recordInbound(BOB, wrote, "wamid.in.2");
+        Instant closes = wrote.plus(Duration.ofHours(23).plusMinutes(55));
+        events.windowOpened("default", ALICE, closes, opened("o1", ALICE, closes));
+
+        assertThat(windows.closeByProvider(ALICE, T0)).isTrue();
+        assertThat(windows.closeByProvider(ALICE, T0)).as("already closed").isFalse();
+        assertThat(windows.closeByProvider(BOB, T0)).as("closed, but never announced open").isTrue();
+        assertThat(events.stream("w:default:" + ALICE)).extracting(Event::type, Event::closesAt)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("window.opened", closes),
+                        org.assertj.core.groups.Tuple.tuple("window.closed", T0));
+        assertThat(events.stream("w:default:" + BOB)).isEmpty();
+        assertThat(countRows("callback_window")).isZero();
+        clock.advance(Duration.ofDays(1));
+        assertThat(events.sweepWindows(Duration.ofHours(1))).as("nothing left for the sweep to announce")
+                .isEqualTo(new CallbackEventStore.WindowSweep(0, 0));
+    }
+
     private NewEvent opened(String eventId, String to, Instant closesAt) {
         return new NewEvent(eventId, "window.opened", "w:default:" + to, null, null, null, null, null, to, "default",
                 closesAt, null, clock.instant());
