@@ -79,16 +79,20 @@ public final class Callbacks {
      * A customer's message to business number {@code number} (an alias), from {@code recipient} at {@code at}: a
      * message.inbound event when callbacks.inbound-url is set, and window.opened when callbacks.url is set and the
      * window was closed. A webhook delivered again stores neither twice (the eventIds derive from the message).
+     * {@code recipient} is null for a customer known only by their business-scoped user id (no number linked yet):
+     * the message is forwarded at once with {@code "from": null} and its {@code userId}, and no window event is
+     * announced, since windows are kept by number.
      */
     public void inbound(String number, JsonNode message, String recipient, Instant at) throws SQLException {
         String wamid = message.path("id").asText(null);
+        String customer = recipient != null ? recipient : "user:" + message.path("from_user_id").asText("");
         if (inboundUrl) {
             String eventId = wamid == null ? UUID.randomUUID().toString() : derivedId(INBOUND, wamid);
-            store.insert(new NewEvent(eventId, INBOUND, "m:" + number + ":" + recipient, null, null, null, null, null,
+            store.insert(new NewEvent(eventId, INBOUND, "m:" + number + ":" + customer, null, null, null, null, null,
                     recipient, number, null, inboundPayload(number, message, recipient, at), at));
         }
         Instant closesAt = at.plus(openFor);
-        if (defaultUrl && closesAt.isAfter(clock.instant())) {
+        if (defaultUrl && recipient != null && closesAt.isAfter(clock.instant())) {
             String eventId = derivedId(WINDOW_OPENED, number + ":" + recipient + ":" + closesAt);
             store.windowOpened(number, recipient, closesAt, new NewEvent(eventId, WINDOW_OPENED,
                     "w:" + number + ":" + recipient, null, null, null, null, null, recipient, number, closesAt, null,
@@ -100,6 +104,7 @@ public final class Callbacks {
     private String inboundPayload(String number, JsonNode message, String recipient, Instant at) {
         ObjectNode p = json.createObjectNode();
         p.put("from", recipient);
+        p.put("userId", message.path("from_user_id").asText(null));
         p.put("businessNumber", number);
         BusinessNumbers.BusinessNumber business = numbers.byAlias(number);
         p.put("phoneNumberId", business == null ? null : business.id());

@@ -274,6 +274,8 @@ public final class WebhookEvents {
         Set<String> customerNumbers = identity.numbersOf(hasWaId ? from : null, hasUserId ? userId : null);
         if (customerNumbers.isEmpty()) {
             identity.unmatched(number, userId, wamid != null ? wamid : userId + "@" + epochSeconds, at);
+            // the source system hears of the message now, by the user id: the link to a number may never come
+            callbacks.inbound(number, message, null, at);
             return 0;
         }
         int released = 0;

@@ -307,6 +307,25 @@ class CallbacksRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void aMessageFromACustomerKnownOnlyByTheirUserIdIsForwardedAtOnceWithoutAWindowEvent() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        ObjectNode root = (ObjectNode) json.readTree(inboundMessages("14155550194", now));
+        ObjectNode message = (ObjectNode) root.path("entry").get(0).path("changes").get(0).path("value")
+                .path("messages").get(0);
+        message.remove("from");
+        message.put("from_user_id", "US.8812000000000000001");
+        assertThat(postSignedWebhook(root.toString().getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+
+        await().atMost(WAIT).until(() -> received("/inbound").stream()
+                .anyMatch(e -> e.path("userId").asText().equals("US.8812000000000000001")));
+        JsonNode inbound = received("/inbound").stream()
+                .filter(e -> e.path("userId").asText().equals("US.8812000000000000001")).findFirst().orElseThrow();
+        assertThat(inbound.path("from").isNull()).as("no number is known for this customer yet").isTrue();
+        assertThat(inbound.path("text").asText()).isEqualTo("hello");
+        assertThat(received("/events")).noneMatch(e -> e.path("type").asText().startsWith("window."));
+    }
+
+    @Test
     void theSweepAnnouncesAWindowClosingAndThenClosed() throws Exception {
         // the customer wrote just under window.hours (less the safety margin) ago: the window closes in 8 seconds,
         // time enough for the first sweep to find it still open on a busy machine
