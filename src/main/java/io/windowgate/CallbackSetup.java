@@ -85,14 +85,16 @@ final class CallbackSetup {
                 clock);
         int concurrency = settings.getInt("callbacks.concurrency");
         int perHost = settings.getInt("callbacks.per-host-concurrency");
-        if (concurrency < 1 || perHost < 1) {
+        int batchSize = settings.getInt("callbacks.batch-size");
+        if (concurrency < 1 || perHost < 1 || batchSize < 1 || batchSize > 1000) {
             throw new IllegalStateException("callbacks.concurrency and callbacks.per-host-concurrency must be at least "
-                    + "1, were " + concurrency + " and " + perHost);
+                    + "1, callbacks.batch-size from 1 to 1000; were " + concurrency + ", " + perHost + " and "
+                    + batchSize);
         }
         CallbackDelivery.Settings delivery = new CallbackDelivery.Settings(defaultUrl, inboundUrl,
                 settings.getDuration("callbacks.timeout"), settings.getDuration("callbacks.retry.initial-delay"),
                 settings.getDuration("callbacks.retry.max-delay"), settings.getDuration("callbacks.max-age"),
-                concurrency, perHost);
+                concurrency, perHost, batchSize);
         // the receivers' own threads: a slow or dead receiver never holds a WhatsApp sender
         var senders = context.getExecutorServiceManager().newFixedThreadPool(CallbackSetup.class, "callback-sender",
                 concurrency);

@@ -1,5 +1,6 @@
 package io.windowgate.callback;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -59,7 +61,7 @@ public final class CallbackDelivery {
 
     /** The receivers and the rules of retrying. */
     public record Settings(String defaultUrl, String inboundUrl, Duration timeout, Duration initialDelay,
-            Duration maxDelay, Duration maxAge, int concurrency, int perHost) {
+            Duration maxDelay, Duration maxAge, int concurrency, int perHost, int batchSize) {
     }
 
     private final CallbackEventStore store;
@@ -108,26 +110,73 @@ public final class CallbackDelivery {
                 return handed;
             }
             List<Long> acks = takeAcks();
+            int limit = free * settings.batchSize();
             List<Event> claimed;
             try {
-                claimed = store.claimDue(owner, leaseUntil(), free, acks);
+                claimed = store.claimDue(owner, leaseUntil(), limit, acks);
             } catch (SQLException | RuntimeException e) {
                 slots.release(free);
                 sent.addAll(acks);
                 throw e;
             }
-            slots.release(free - claimed.size());
-            for (Event event : claimed) {
-                dispatch(event);
+            List<Batch> batches = batches(claimed);
+            int used = Math.min(free, batches.size());
+            slots.release(free - used);
+            for (Batch batch : batches.subList(0, used)) {
+                dispatch(batch);
+            }
+            // more receivers than free senders (each batch goes to one URL): the rest is due again at once
+            for (Batch batch : batches.subList(used, batches.size())) {
+                handBack(batch, Duration.ZERO);
             }
             handed += claimed.size();
-            if (claimed.size() < free || !slots.tryAcquire(half, BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (claimed.size() < limit || !slots.tryAcquire(half, BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 break;
             }
             slots.release(half);
         }
         store.markSent(takeAcks());
         return handed;
+    }
+
+    /**
+     * The claimed events as POSTs: those to the same URL together, up to callbacks.batch-size each, in the order
+     * claimed. An event that goes nowhere (refused, no receiver, stopped by 410) is one of its own. A batch holds at
+     * most one event per stream, since only the first pending event of a stream is claimed.
+     */
+    private List<Batch> batches(List<Event> claimed) {
+        List<Batch> batches = new ArrayList<>();
+        Map<URI, Batch> open = new HashMap<>();
+        for (Event event : claimed) {
+            Target target = target(event);
+            if (target.host() == null) {
+                batches.add(new Batch(new ArrayList<>(List.of(event)), target));
+                continue;
+            }
+            Batch batch = open.get(target.uri());
+            if (batch == null || batch.events().size() >= settings.batchSize()) {
+                batch = new Batch(new ArrayList<>(), target);
+                open.put(target.uri(), batch);
+                batches.add(batch);
+            }
+            batch.events().add(event);
+        }
+        return batches;
+    }
+
+    /** Events POSTed together, to one URL (or one event that goes nowhere). */
+    private record Batch(List<Event> events, Target target) {
+    }
+
+    private void handBack(Batch batch, Duration wait) {
+        for (Event event : batch.events()) {
+            try {
+                store.release(event.id(), clock.instant().plus(wait));
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("Event {} ({}): could not hand it back ({}); it is sent when its claim ends",
+                        event.eventId(), event.type(), e.toString());
+            }
+        }
     }
 
     /** The events the receivers took since the last look, to be recorded as SENT. */
@@ -159,54 +208,46 @@ public final class CallbackDelivery {
     }
 
     /**
-     * Hands a claimed event to a sender thread, or, when its receiver's host has callbacks.per-host-concurrency
-     * attempts under way, to that host's queue (at most as long again), which the host's next free sender takes
-     * from: a slow receiver's events wait in memory instead of being handed back to the database and claimed again at
-     * every poll. Beyond that, the event is handed back, due again shortly.
+     * Hands a batch to a sender thread, or, when its receiver's host has callbacks.per-host-concurrency attempts under
+     * way, to that host's queue (at most as long again), which the host's next free sender takes from: a slow
+     * receiver's events wait in memory instead of being handed back to the database and claimed again at every poll.
+     * Beyond that, the batch is handed back, due again shortly.
      */
-    private void dispatch(Event event) {
-        Target target = target(event);
-        if (target.host() == null) {
+    private void dispatch(Batch batch) {
+        if (batch.target().host() == null) {
             senders.execute(() -> {
                 try {
-                    deliver(event, target);
+                    deliver(batch);
                 } finally {
                     slots.release();
                 }
             });
             return;
         }
-        Host host = hosts.computeIfAbsent(target.host(), h -> new Host(settings.perHost()));
+        Host host = hosts.computeIfAbsent(batch.target().host(), h -> new Host(settings.perHost()));
         if (host.slots.tryAcquire()) {
-            senders.execute(() -> deliverAll(event, target, host));
+            senders.execute(() -> deliverAll(batch, host));
             return;
         }
         slots.release();
         synchronized (host) {
             if (host.waiting.size() < settings.perHost()) {
-                host.waiting.add(event);
+                host.waiting.add(batch);
                 return;
             }
         }
-        try {
-            store.release(event.id(), clock.instant().plus(HOST_BUSY_WAIT));
-        } catch (SQLException | RuntimeException e) {
-            LOG.warn("Event {} ({}): could not hand it back ({}); it is sent when its claim ends", event.eventId(),
-                    event.type(), e.toString());
-        }
+        handBack(batch, HOST_BUSY_WAIT);
     }
 
-    /** Delivers the event, then the ones waiting for the same host, in this thread, holding one host slot. */
-    private void deliverAll(Event first, Target target, Host host) {
+    /** Delivers the batch, then the ones waiting for the same host, in this thread, holding one host slot. */
+    private void deliverAll(Batch first, Host host) {
         try {
-            Event event = first;
-            Target to = target;
-            while (event != null) {
-                deliver(event, to);
+            Batch batch = first;
+            while (batch != null) {
+                deliver(batch);
                 synchronized (host) {
-                    event = host.waiting.poll();
+                    batch = host.waiting.poll();
                 }
-                to = event == null ? null : target(event);
             }
         } finally {
             host.slots.release();
@@ -217,7 +258,7 @@ public final class CallbackDelivery {
     /** A receiver host: its free attempts and the claimed events waiting for one. */
     private static final class Host {
         final Semaphore slots;
-        final Deque<Event> waiting = new ArrayDeque<>();
+        final Deque<Batch> waiting = new ArrayDeque<>();
 
         Host(int perHost) {
             this.slots = new Semaphore(perHost);
@@ -246,56 +287,105 @@ public final class CallbackDelivery {
         return new Target(uri, uri.getHost() + ":" + uri.getPort(), null);
     }
 
-    /** One attempt at one event; every outcome is stored (a failure to store it leaves the claim to run out). */
-    void deliver(Event event, Target target) {
+    /** One attempt at a batch; every outcome is stored (a failure to store it leaves the claim to run out). */
+    void deliver(Batch batch) {
         try {
-            attempt(event, target);
+            attempt(batch);
         } catch (SQLException | RuntimeException e) {
-            LOG.warn("Event {} ({}): could not record the attempt ({}); it is sent again when its claim ends",
-                    event.eventId(), event.type(), e.toString());
+            Event first = batch.events().get(0);
+            LOG.warn("Event {} ({}){}: could not record the attempt ({}); sent again when its claim ends",
+                    first.eventId(), first.type(), others(batch), e.toString());
         }
     }
 
-    private void attempt(Event event, Target target) throws SQLException {
-        if (event.gone()) {
-            store.markGone(event, "not sent: the receiver answered 410 Gone to an earlier event of this stream");
-            return;
-        }
+    private static String others(Batch batch) {
+        int more = batch.events().size() - 1;
+        return more == 0 ? "" : " and " + more + " more";
+    }
+
+    private void attempt(Batch batch) throws SQLException {
+        Target target = batch.target();
         if (target.uri() == null) {
-            store.markFailed(event.id(), false, target.refusal());
+            for (Event event : batch.events()) {
+                if (event.gone()) {
+                    store.markGone(event, "not sent: the receiver answered 410 Gone to an earlier event of this stream");
+                } else {
+                    store.markFailed(event.id(), false, target.refusal());
+                }
+            }
             return;
         }
         URI uri = target.uri();
-        Answer answer = post(uri, bodies.body(event));
+        Answer answer = post(uri, body(batch.events()));
         if (answer.status() / 100 == 2) {
-            // recorded with the next claim, one transaction for many; should this node die first, the event is sent
-            // again after its lease (at least once, the same eventId)
-            sent.add(event.id());
+            // recorded with the next claim, one transaction for many; should this node die first, the events are sent
+            // again after their lease (at least once, the same eventIds)
+            for (Event event : batch.events()) {
+                sent.add(event.id());
+            }
         } else if (answer.status() == 410) {
-            int stopped = store.markGone(event, "the receiver answered 410 Gone: no more events of this stream go to it");
-            LOG.info("Event {} ({}): {} answered 410 Gone; {} events of its stream not sent", event.eventId(),
-                    event.type(), uri.getHost(), stopped);
+            int stopped = 0;
+            for (Event event : batch.events()) {
+                stopped += store.markGone(event,
+                        "the receiver answered 410 Gone: no more events of this stream go to it");
+            }
+            Event first = batch.events().get(0);
+            LOG.info("Event {} ({}){}: {} answered 410 Gone; {} events of their streams not sent", first.eventId(),
+                    first.type(), others(batch), uri.getHost(), stopped);
         } else {
-            failed(event, uri, answer);
+            failed(batch, uri, answer);
         }
     }
 
-    private void failed(Event event, URI uri, Answer answer) throws SQLException {
+    /**
+     * One event's body as documented; with callbacks.batch-size above 1, every POST carries a JSON array of event
+     * bodies (one or more), so a receiver reads one shape.
+     */
+    private byte[] body(List<Event> events) {
+        if (settings.batchSize() == 1) {
+            return bodies.body(events.get(0));
+        }
+        ByteArrayOutputStream array = new ByteArrayOutputStream(events.size() * 400);
+        array.write('[');
+        for (int i = 0; i < events.size(); i++) {
+            if (i > 0) {
+                array.write(',');
+            }
+            array.writeBytes(bodies.body(events.get(i)));
+        }
+        array.write(']');
+        return array.toByteArray();
+    }
+
+    private void failed(Batch batch, URI uri, Answer answer) throws SQLException {
         Instant now = clock.instant();
         String error = answer.error() != null ? answer.error() : "the receiver answered HTTP " + answer.status();
-        if (!now.isBefore(event.retrySince().plus(settings.maxAge()))) {
-            store.markFailed(event.id(), true, error + "; given up after callbacks.max-age (" + settings.maxAge() + ")");
-            LOG.warn("Event {} ({}) to {} FAILED after {} attempts over callbacks.max-age: {}", event.eventId(),
-                    event.type(), uri.getHost(), event.attempts() + 1, error);
-            return;
+        Duration longest = Duration.ZERO;
+        int attempts = 0;
+        int retried = 0;
+        for (Event event : batch.events()) {
+            if (!now.isBefore(event.retrySince().plus(settings.maxAge()))) {
+                store.markFailed(event.id(), true, error + "; given up after callbacks.max-age ("
+                        + settings.maxAge() + ")");
+                LOG.warn("Event {} ({}) to {} FAILED after {} attempts over callbacks.max-age: {}", event.eventId(),
+                        event.type(), uri.getHost(), event.attempts() + 1, error);
+                continue;
+            }
+            Duration delay = backOff(event.attempts());
+            if (answer.retryAfter() != null && answer.retryAfter().compareTo(delay) > 0) {
+                delay = answer.retryAfter().compareTo(settings.maxDelay()) > 0 ? settings.maxDelay()
+                        : answer.retryAfter();
+            }
+            store.retryLater(event.id(), now.plus(delay), error);
+            longest = delay.compareTo(longest) > 0 ? delay : longest;
+            attempts = Math.max(attempts, event.attempts() + 1);
+            retried++;
         }
-        Duration delay = backOff(event.attempts());
-        if (answer.retryAfter() != null && answer.retryAfter().compareTo(delay) > 0) {
-            delay = answer.retryAfter().compareTo(settings.maxDelay()) > 0 ? settings.maxDelay() : answer.retryAfter();
+        if (retried > 0) {
+            Event first = batch.events().get(0);
+            LOG.info("Event {} ({}){} to {}: {}; attempt {} failed, {} retried in up to {} ms", first.eventId(),
+                    first.type(), others(batch), uri.getHost(), error, attempts, retried, longest.toMillis());
         }
-        store.retryLater(event.id(), now.plus(delay), error);
-        LOG.info("Event {} ({}) to {}: {}; attempt {} failed, next in {} ms", event.eventId(), event.type(),
-                uri.getHost(), error, event.attempts() + 1, delay.toMillis());
     }
 
     /**

@@ -32,19 +32,33 @@ public final class SandboxCallbacks {
         this.clock = clock;
     }
 
-    /** Takes one event; answers 200 whatever it holds (a receiver that refuses would only have it sent again). */
+    /**
+     * Takes one POST: an event, or a JSON array of events (callbacks.batch-size above 1), each kept as its own entry.
+     * Answers 200 whatever it holds (a receiver that refuses would only have it sent again).
+     */
     public void receive(byte[] raw, String signatureHeader) {
         byte[] body = raw == null ? new byte[0] : raw; // an empty POST is kept too, as an empty event
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("receivedAt", clock.instant().toString());
-        entry.put("signatureValid", signature.isValid(signatureHeader, body, clock.instant().getEpochSecond()));
+        String receivedAt = clock.instant().toString();
+        boolean valid = signature.isValid(signatureHeader, body, clock.instant().getEpochSecond());
+        List<Object> events = new ArrayList<>();
         try {
-            entry.put("event", json.readTree(body));
+            JsonNode node = json.readTree(body);
+            if (node != null && node.isArray()) {
+                node.forEach(events::add);
+            } else {
+                events.add(node);
+            }
         } catch (java.io.IOException e) {
-            entry.put("event", new String(body, StandardCharsets.UTF_8));
+            events.add(new String(body, StandardCharsets.UTF_8));
         }
         synchronized (received) {
-            received.addFirst(entry);
+            for (Object event : events) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("receivedAt", receivedAt);
+                entry.put("signatureValid", valid);
+                entry.put("event", event);
+                received.addFirst(entry);
+            }
             while (received.size() > KEPT) {
                 received.removeLast();
             }

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class CallbacksRouteTest extends RouteTestSupport {
 
-    private static final String SECRET = "test-callback-secret";
+    static final String SECRET = "test-callback-secret";
     private static final String CRM_TOKEN = "test-crm-token";
     private static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -79,7 +79,7 @@ class CallbacksRouteTest extends RouteTestSupport {
     }
 
     /** The receiver's check, written from the docs: HMAC-SHA256 of "t.body" with the secret, t within 5 minutes. */
-    private static boolean signatureValid(LoggedRequest request) {
+    static boolean signatureValid(LoggedRequest request) {
         String header = request.getHeader("X-Windowgate-Signature");
         if (header == null) {
             return false;

@@ -33,6 +33,15 @@ class SandboxCallbacksRouteTest extends RouteTestSupport {
         assertThat(shown.findValues("signatureValid")).isNotEmpty().allSatisfy(v -> assertThat(v.asBoolean()).isTrue());
     }
 
+    @Test
+    void anArrayOfEventsIsShownAsOneEntryEach() throws Exception {
+        assertThat(postJson("/sandbox/callbacks", null, "[{\"eventId\":\"a-1\",\"notificationId\":\"arr\","
+                + "\"status\":\"QUEUED\"},{\"eventId\":\"a-2\",\"notificationId\":\"arr\",\"status\":\"SENT\"}]")
+                .statusCode()).isEqualTo(204);
+
+        assertThat(statuses("arr")).containsExactly("QUEUED", "SENT");
+    }
+
     /** The statuses of a notification's events as the sandbox receiver shows them, oldest first. */
     private List<String> statuses(String id) throws Exception {
         List<String> statuses = new ArrayList<>();
