@@ -64,7 +64,8 @@ final class CallbackSetup {
         CallbackUrls urls = new CallbackUrls(Boolean.parseBoolean(settings.get("callbacks.allow-private")));
         String defaultUrl = receiver(settings, urls, "callbacks.url");
         String inboundUrl = receiver(settings, urls, "callbacks.inbound-url");
-        CallbackEventStore events = new CallbackEventStore(stores.dataSource, stores.dialect, clock);
+        CallbackEventStore events = new CallbackEventStore(stores.dataSource, stores.dialect, clock,
+                !stores.embedded);
         events.eventsForEveryNotification(!defaultUrl.isBlank());
         CallbackSignature signature = new CallbackSignature(settings.get("callbacks.secret"));
         if (!signature.canSign() && !defaultUrl.isBlank()) {

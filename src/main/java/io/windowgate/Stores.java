@@ -34,6 +34,8 @@ final class Stores {
 
     final HikariDataSource pool;
     final Dialect dialect;
+    /** The database is embedded in this process: this node is its only user. */
+    final boolean embedded;
     /** What the stores use: on HSQLDB the pool wrapped to keep its compiled statements. */
     final DataSource dataSource;
     final NotificationStore notifications;
@@ -53,6 +55,7 @@ final class Stores {
     Stores(CamelContext context, Settings settings, Clock clock) throws SQLException {
         DatabaseUrl url = DatabaseUrl.parse(settings.get("db.url"));
         dialect = url.dialect();
+        embedded = url.embedded();
         pool = pool(settings);
         url.makeDurable(pool);
         migrate(pool, dialect);

@@ -295,6 +295,7 @@ public final class CallbackDelivery {
             Event first = batch.events().get(0);
             LOG.warn("Event {} ({}){}: could not record the attempt ({}); sent again when its claim ends",
                     first.eventId(), first.type(), others(batch), e.toString());
+            batch.events().forEach(event -> store.unclaim(event.id()));
         }
     }
 

@@ -9,7 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import javax.sql.DataSource;
 
@@ -17,7 +21,9 @@ import javax.sql.DataSource;
  * The events for the source systems (table callback_event), the outbox of callback-delivery: status events are
  * written by the database itself in the transaction of each status change (migration V17.1), the others here. Claims
  * work like the notification outbox's ({@link OutboxClaims}): a lease per node, a conditional update, SKIP LOCKED on
- * PostgreSQL. Only the first pending event of a stream (one notification, one customer's messages, one window) is ever
+ * PostgreSQL. An embedded HSQLDB serves one node, so there a claim is kept in memory instead of written to the row:
+ * each write of an event row is logged whole by HSQLDB, and the lease's write was a third of an event's writes. Should
+ * the node die, its claimed events are simply due at the restart. Only the first pending event of a stream (one notification, one customer's messages, one window) is ever
  * claimed, so a stream's events reach the receiver in the order they happened, whichever node delivers them.
  */
 public final class CallbackEventStore {
@@ -54,11 +60,28 @@ public final class CallbackEventStore {
     private final DataSource dataSource;
     private final Dialect dialect;
     private final Clock clock;
+    /** Whether claims are leases written to the rows (a database several nodes may share) or kept in {@link #held}. */
+    private final boolean leases;
+    /** Without leases: the events claimed and not settled yet, which a claim passes over. */
+    private final Set<Long> held = ConcurrentHashMap.newKeySet();
+    /**
+     * Without leases: events settled (retried later, failed, stopped, handed back) since the last claim, committed
+     * already; the next claim forgets them from {@link #held} before it reads, so it never sees a settled event as
+     * claimable by a read that began before the settling committed.
+     */
+    private final Queue<Long> settled = new ConcurrentLinkedQueue<>();
 
+    /** A store whose claims are leases in the database, for a database several nodes may share. */
     public CallbackEventStore(DataSource dataSource, Dialect dialect, Clock clock) {
+        this(dataSource, dialect, clock, true);
+    }
+
+    /** {@code leases} false: the database serves this node alone (an embedded HSQLDB), claims are kept in memory. */
+    public CallbackEventStore(DataSource dataSource, Dialect dialect, Clock clock, boolean leases) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.clock = clock;
+        this.leases = leases;
     }
 
     /**
@@ -109,10 +132,17 @@ public final class CallbackEventStore {
      */
     public List<Event> claimDue(String owner, Instant leaseUntil, int limit, List<Long> sent) throws SQLException {
         Instant now = clock.instant();
-        return Jdbc.inTransaction(dataSource, c -> {
+        if (!leases) {
+            for (Long id = settled.poll(); id != null; id = settled.poll()) {
+                held.remove(id);
+            }
+        }
+        List<Event> claimed = Jdbc.inTransaction(dataSource, c -> {
             if (!sent.isEmpty()) {
                 writeSent(c, sent, now);
             }
+            // the events held in memory are pending and due, so they come first and are passed over
+            int skipped = leases ? 0 : held.size();
             List<Event> candidates = new ArrayList<>();
             boolean skipLocked = dialect.skipLocked();
             // in the order of the due index, which the database then reads only as far as the limit: HSQLDB does so
@@ -123,31 +153,47 @@ public final class CallbackEventStore {
                     + "WHERE e.state = ? AND e.next_attempt_at <= ? AND NOT EXISTS (SELECT 1 FROM "
                     + "callback_event p WHERE p.stream_key = e.stream_key AND p.state = ? AND p.id < e.id) "
                     + "ORDER BY e.state, e.next_attempt_at LIMIT ?" + (skipLocked ? " FOR UPDATE OF e SKIP LOCKED" : ""))) {
-                Jdbc.bind(s, State.GONE.name(), State.PENDING.name(), now, State.PENDING.name(), limit);
+                Jdbc.bind(s, State.GONE.name(), State.PENDING.name(), now, State.PENDING.name(), limit + skipped);
                 try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        candidates.add(read(rs, rs.getInt("gone") == 1));
-                    }
-                }
-            }
-            List<Event> claimed = new ArrayList<>();
-            if (!candidates.isEmpty()) {
-                try (PreparedStatement move = c.prepareStatement("UPDATE callback_event SET lease_owner = ?, "
-                        + "next_attempt_at = ? WHERE id = ? AND state = ? AND next_attempt_at <= ?")) {
-                    for (Event e : candidates) {
-                        Jdbc.bind(move, owner, leaseUntil, e.id(), State.PENDING.name(), now);
-                        move.addBatch();
-                    }
-                    int[] counts = move.executeBatch();
-                    for (int i = 0; i < counts.length; i++) {
-                        if (counts[i] != 0) {
-                            claimed.add(candidates.get(i));
+                    while (rs.next() && candidates.size() < limit) {
+                        if (leases || !held.contains(rs.getLong("id"))) {
+                            candidates.add(read(rs, rs.getInt("gone") == 1));
                         }
                     }
                 }
             }
-            return claimed;
+            if (!leases || candidates.isEmpty()) {
+                return candidates;
+            }
+            List<Event> moved = new ArrayList<>();
+            try (PreparedStatement move = c.prepareStatement("UPDATE callback_event SET lease_owner = ?, "
+                    + "next_attempt_at = ? WHERE id = ? AND state = ? AND next_attempt_at <= ?")) {
+                for (Event e : candidates) {
+                    Jdbc.bind(move, owner, leaseUntil, e.id(), State.PENDING.name(), now);
+                    move.addBatch();
+                }
+                int[] counts = move.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] != 0) {
+                        moved.add(candidates.get(i));
+                    }
+                }
+            }
+            return moved;
         });
+        if (!leases) {
+            // the events recorded SENT above are no longer pending: the read did not return them
+            sent.forEach(held::remove);
+            claimed.forEach(e -> held.add(e.id()));
+        }
+        return claimed;
+    }
+
+    /** Without leases: the event is settled (its row says what next), so a later claim may read it again. */
+    private void settle(long id) {
+        if (!leases) {
+            settled.add(id);
+        }
     }
 
     private static Event read(ResultSet rs) throws SQLException {
@@ -175,6 +221,7 @@ public final class CallbackEventStore {
             writeSent(c, ids, now);
             return null;
         });
+        ids.forEach(this::settle);
     }
 
     private static void writeSent(Connection c, List<Long> ids, Instant now) throws SQLException {
@@ -193,16 +240,24 @@ public final class CallbackEventStore {
     public void retryLater(long id, Instant notBefore, String error) throws SQLException {
         update("UPDATE callback_event SET next_attempt_at = ?, attempts = attempts + 1, lease_owner = NULL, "
                 + "last_error = ? WHERE id = ? AND state = 'PENDING'", notBefore, Jdbc.truncate(error, 1000), id);
+        settle(id);
     }
 
     /** Not attempted (the receiver's host is busy): due again at {@code notBefore}, attempts unchanged. */
     public void release(long id, Instant notBefore) throws SQLException {
         update("UPDATE callback_event SET next_attempt_at = ?, lease_owner = NULL WHERE id = ? AND state = 'PENDING'",
                 notBefore, id);
+        settle(id);
     }
 
     /** On a graceful stop: the events {@code owner} claimed and did not settle are due at once for the other nodes. */
     public int releaseClaims(String owner) throws SQLException {
+        if (!leases) {
+            int claims = held.size();
+            held.clear();
+            settled.clear();
+            return claims;
+        }
         return update("UPDATE callback_event SET lease_owner = NULL, next_attempt_at = ? WHERE lease_owner = ? "
                 + "AND state = 'PENDING'", clock.instant(), owner);
     }
@@ -212,6 +267,7 @@ public final class CallbackEventStore {
         update("UPDATE callback_event SET state = 'FAILED', attempts = attempts + ?, lease_owner = NULL, "
                 + "last_error = ?, finished_at = ? WHERE id = ? AND state = 'PENDING'", attempted ? 1 : 0,
                 Jdbc.truncate(error, 1000), clock.instant(), id);
+        settle(id);
     }
 
     /**
@@ -219,10 +275,20 @@ public final class CallbackEventStore {
      * sent; later ones are marked when they come up ({@link Event#gone()}). Returns how many were marked.
      */
     public int markGone(Event event, String why) throws SQLException {
-        return update("UPDATE callback_event SET state = 'GONE', lease_owner = NULL, last_error = ?, finished_at = ? "
-                + "WHERE stream_key = ? AND state = 'PENDING' AND id >= ? AND COALESCE(url, '') = ?",
+        int marked = update("UPDATE callback_event SET state = 'GONE', lease_owner = NULL, last_error = ?, "
+                + "finished_at = ? WHERE stream_key = ? AND state = 'PENDING' AND id >= ? AND COALESCE(url, '') = ?",
                 Jdbc.truncate(why, 1000), clock.instant(), event.streamKey(), event.id(),
                 event.url() == null ? "" : event.url());
+        settle(event.id());
+        return marked;
+    }
+
+    /**
+     * The outcome of an attempt could not be recorded: the event is claimable again as it stands in the database (with
+     * leases, once its lease ends; without, at the next claim).
+     */
+    public void unclaim(long id) {
+        settle(id);
     }
 
     /** One page of the events in a state, oldest first: those after {@code afterId} (0 = from the start). */

@@ -110,6 +110,14 @@ public final class DatabaseUrl {
     }
 
     /**
+     * Whether the database is embedded in this process (an HSQLDB file, memory or resource database), so no other
+     * node can share it: claims may then be kept in memory.
+     */
+    public boolean embedded() {
+        return dialect == Dialect.HSQLDB && location != Location.SERVER;
+    }
+
+    /**
      * The sync delay this URL asks for in milliseconds (0: a sync per commit), or -1 when it sets none. HSQLDB reads
      * hsqldb.write_delay_millis over hsqldb.write_delay.
      */

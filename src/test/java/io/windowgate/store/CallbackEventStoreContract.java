@@ -137,6 +137,32 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void withoutLeasesClaimsAreHeldInMemoryAndAfterACrashEveryUnsettledOneIsDueAtOnce() throws Exception {
+        CallbackEventStore alone = new CallbackEventStore(database.dataSource(), database.dialect(), clock, false);
+        alone.eventsForEveryNotification(true);
+        for (int i = 0; i < 5; i++) {
+            notifications.insert(sessionText("m" + i, ALICE), Status.QUEUED);
+        }
+        List<Event> first = alone.claimDue("node", LEASE, 3);
+        List<Event> second = alone.claimDue("node", LEASE, 10);
+        assertThat(first).hasSize(3);
+        assertThat(second).as("the held ones are passed over").hasSize(2).extracting(Event::id)
+                .doesNotContainAnyElementsOf(first.stream().map(Event::id).toList());
+        assertThat(alone.claimDue("node", LEASE, 10)).isEmpty();
+
+        alone.retryLater(first.get(0).id(), T0.plusSeconds(30), "HTTP 500");
+        assertThat(alone.claimDue("node", LEASE, 10, List.of(first.get(1).id()))).as("retried later, sent").isEmpty();
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(alone.claimDue("node", LEASE, 10)).extracting(Event::id).containsExactly(first.get(0).id());
+
+        // nothing was written to the rows but the outcomes: a new store over the database (the node restarted after a
+        // crash) finds every claimed and unsettled event due at once, not at the end of a lease
+        CallbackEventStore restarted = new CallbackEventStore(database.dataSource(), database.dialect(), clock, false);
+        assertThat(restarted.claimDue("node", LEASE, 10)).extracting(Event::id).containsExactlyInAnyOrder(
+                first.get(0).id(), first.get(2).id(), second.get(0).id(), second.get(1).id());
+    }
+
+    @Test
     void gone410StopsTheStreamForThatReceiverOnly() throws Exception {
         notifications.insert(new Notification("n1", ALICE, "hi", null, Category.UTILITY, null, "crm", null,
                 "https://crm.example/hook", null), Status.QUEUED);
