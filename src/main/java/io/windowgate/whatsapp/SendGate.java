@@ -10,6 +10,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 import io.windowgate.notification.BusinessNumbers;
+import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.store.SendingStateStore;
 import io.windowgate.store.SendingStateStore.Pause;
@@ -113,6 +114,19 @@ public final class SendGate {
     /** As {@link #admit(String, String)}, for a send from the default number. */
     public Admission admit(String recipient) throws SQLException {
         return admit(BusinessNumbers.DEFAULT, recipient);
+    }
+
+    /**
+     * As {@link #admit(String, String)}, for a notification's business number and recipient. The routes pass whole
+     * objects to beans and ask them, rather than calling accessors in expressions, which copy the exchange per call.
+     */
+    public Admission admitSend(Notification n) throws SQLException {
+        return admit(n.sender(), n.to());
+    }
+
+    /** Whether an admission lets the send go now (for the route's choice). */
+    public boolean goes(Admission admission) {
+        return admission.go();
     }
 
     /**
