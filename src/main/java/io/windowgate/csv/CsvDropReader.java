@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.windowgate.notification.Notification;
 import io.windowgate.notification.NotificationIntake;
 import io.windowgate.notification.NotificationRequest;
 import io.windowgate.notification.Status;
@@ -148,6 +149,16 @@ public final class CsvDropReader {
 
     /** A row of a chunk that was stored and is to be sent now, with its intake result. */
     public record Pending(CsvRow row, NotificationIntake.Result result) {
+    }
+
+    /** The notification a pending row sends (for the route, which does not call accessors in expressions). */
+    public Notification notificationOf(Pending pending) {
+        return pending.result().notification();
+    }
+
+    /** Until when the outbox claim its row was stored with holds. */
+    public Instant claimedUntilOf(Pending pending) {
+        return pending.result().claimedUntil();
     }
 
     /**

@@ -191,6 +191,11 @@ public final class BusinessNumbers {
         return n.url(sendRoute);
     }
 
+    /** As {@link #url(String, String)}, for the business number a notification is sent from. */
+    public String urlFor(Notification n, String sendRoute) {
+        return url(n.sender(), sendRoute);
+    }
+
     /** The configured numbers, the default first. */
     public Collection<BusinessNumber> all() {
         return byAlias.values();

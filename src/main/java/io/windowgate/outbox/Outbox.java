@@ -136,7 +136,8 @@ public final class Outbox {
      * of this or another node may have claimed the notification again, and that claim sends it: false, and the caller
      * leaves it to the outbox. Without this check both would send it.
      */
-    public boolean keepStoredClaim(String id, Instant claimedUntil) throws SQLException {
+    public boolean keepStoredClaim(Notification notification, Instant claimedUntil) throws SQLException {
+        String id = notification.id();
         Instant now = clock.instant();
         if (now.plus(longestSend).isBefore(claimedUntil)) {
             return true;

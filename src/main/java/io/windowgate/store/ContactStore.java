@@ -7,8 +7,11 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -20,6 +23,9 @@ import javax.sql.DataSource;
  * named only a BSUID nobody has linked yet (table {@code inbound_unmatched}), until it is.
  */
 public final class ContactStore {
+
+    /** The most values one IN list binds. */
+    private static final int IN_LIST = 200;
 
     /** One number of a customer and what WhatsApp calls that customer. */
     public record Contact(String phone, String waId, String userId, String username, String learnedFrom,
@@ -94,6 +100,31 @@ public final class ContactStore {
             }
             return changed;
         }
+    }
+
+    /**
+     * The BSUIDs stored for each of {@code waIds} that has a row (null for a row without one), read in a few queries
+     * however many there are: a batch of status webhooks asks this before learning anything, and learns only what
+     * differs.
+     */
+    public Map<String, List<String>> userIdsOf(Collection<String> waIds) throws SQLException {
+        Map<String, List<String>> found = new HashMap<>();
+        List<String> all = new ArrayList<>(waIds);
+        try (Connection c = dataSource.getConnection()) {
+            for (int from = 0; from < all.size(); from += IN_LIST) {
+                List<String> chunk = all.subList(from, Math.min(all.size(), from + IN_LIST));
+                try (PreparedStatement s = c.prepareStatement("SELECT wa_id, user_id FROM contact WHERE wa_id IN ("
+                        + Jdbc.marks(chunk.size()) + ")")) {
+                    Jdbc.bind(s, chunk.toArray());
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            found.computeIfAbsent(rs.getString(1), w -> new ArrayList<>()).add(rs.getString(2));
+                        }
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     /**

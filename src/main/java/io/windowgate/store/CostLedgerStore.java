@@ -1,5 +1,6 @@
 package io.windowgate.store;
 
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,7 +10,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -73,21 +78,41 @@ public final class CostLedgerStore {
      */
     public boolean price(String wamid, String notificationId, String category, String pricingType, boolean billable,
             String pricingModel) throws SQLException {
+        return price(new Pricing(wamid, notificationId, category, pricingType, billable, pricingModel));
+    }
+
+    /** Meta's pricing of one message, from a status webhook. */
+    public record Pricing(String wamid, String notificationId, String category, String pricingType, boolean billable,
+            String pricingModel) {
+    }
+
+    private static final String REPLACE_ESTIMATE = "UPDATE message_cost SET category = ?, pricing_type = ?, "
+            + "billable = ?, pricing_model = ?, source = 'WEBHOOK', updated_at = ? WHERE wamid = ? AND source = 'ESTIMATE'";
+    private static final String INSERT_PRICED = "INSERT INTO message_cost (wamid, notification_id, day, category, "
+            + "pricing_type, billable, pricing_model, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'WEBHOOK', ?)";
+    /** The most wamids one IN list binds. */
+    private static final int IN_LIST = 200;
+
+    private static void bindReplace(PreparedStatement update, Pricing p, Instant now) throws SQLException {
+        Jdbc.bind(update, p.category(), p.pricingType(), p.billable(), p.pricingModel(), now, p.wamid());
+    }
+
+    private static void bindInsert(PreparedStatement insert, Pricing p, Instant now) throws SQLException {
+        Jdbc.bind(insert, p.wamid(), p.notificationId(), LocalDate.ofInstant(now, ZoneOffset.UTC), p.category(),
+                p.pricingType(), p.billable(), p.pricingModel(), now);
+    }
+
+    private boolean price(Pricing p) throws SQLException {
         Instant now = clock.instant();
         try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement update = c.prepareStatement("UPDATE message_cost SET category = ?, pricing_type = ?, "
-                    + "billable = ?, pricing_model = ?, source = 'WEBHOOK', updated_at = ? "
-                    + "WHERE wamid = ? AND source = 'ESTIMATE'")) {
-                Jdbc.bind(update, category, pricingType, billable, pricingModel, now, wamid);
+            try (PreparedStatement update = c.prepareStatement(REPLACE_ESTIMATE)) {
+                bindReplace(update, p, now);
                 if (update.executeUpdate() > 0) {
                     return true;
                 }
             }
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO message_cost (wamid, notification_id, day, "
-                    + "category, pricing_type, billable, pricing_model, source, updated_at) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, 'WEBHOOK', ?)")) {
-                Jdbc.bind(insert, wamid, notificationId, LocalDate.ofInstant(now, ZoneOffset.UTC), category,
-                        pricingType, billable, pricingModel, now);
+            try (PreparedStatement insert = c.prepareStatement(INSERT_PRICED)) {
+                bindInsert(insert, p, now);
                 insert.executeUpdate();
                 return true;
             } catch (SQLException e) {
@@ -97,6 +122,87 @@ public final class CostLedgerStore {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Meta's pricing of many messages (the statuses of a batch of webhooks) in one transaction and a few statements
+     * however many there are: estimates replaced in one batch, messages without a row found in one query and inserted
+     * in another batch, messages Meta priced already left as they are. A message named more than once counts its
+     * first pricing, as {@link #price} keeps the first. Returns the pricings stored now, each message once.
+     */
+    public List<Pricing> priceAll(List<Pricing> pricings) throws SQLException {
+        Map<String, Pricing> first = new LinkedHashMap<>();
+        for (Pricing p : pricings) {
+            first.putIfAbsent(p.wamid(), p);
+        }
+        if (first.isEmpty()) {
+            return List.of();
+        }
+        List<Pricing> distinct = new ArrayList<>(first.values());
+        Instant now = clock.instant();
+        try {
+            return Jdbc.inTransaction(dataSource, c -> priceAll(c, distinct, now));
+        } catch (SQLException e) {
+            if (!Jdbc.isUniqueViolation(e) && !(e instanceof BatchUpdateException)) {
+                throw e;
+            }
+        }
+        // a send recorded its estimate between the query and the insert: one by one, each its own answer
+        List<Pricing> stored = new ArrayList<>();
+        for (Pricing p : distinct) {
+            if (price(p)) {
+                stored.add(p);
+            }
+        }
+        return stored;
+    }
+
+    private static List<Pricing> priceAll(Connection c, List<Pricing> distinct, Instant now) throws SQLException {
+        List<Pricing> stored = new ArrayList<>();
+        List<Pricing> notEstimated = new ArrayList<>();
+        try (PreparedStatement update = c.prepareStatement(REPLACE_ESTIMATE)) {
+            for (Pricing p : distinct) {
+                bindReplace(update, p, now);
+                update.addBatch();
+            }
+            int[] counts = update.executeBatch();
+            for (int i = 0; i < distinct.size(); i++) {
+                (counts[i] > 0 ? stored : notEstimated).add(distinct.get(i));
+            }
+        }
+        if (notEstimated.isEmpty()) {
+            return stored;
+        }
+        Set<String> priced = existing(c, notEstimated);
+        try (PreparedStatement insert = c.prepareStatement(INSERT_PRICED)) {
+            for (Pricing p : notEstimated) {
+                if (!priced.contains(p.wamid())) {
+                    bindInsert(insert, p, now);
+                    insert.addBatch();
+                    stored.add(p);
+                }
+            }
+            insert.executeBatch();
+        }
+        return stored;
+    }
+
+    /** The wamids of {@code pricings} that have a row. */
+    private static Set<String> existing(Connection c, List<Pricing> pricings) throws SQLException {
+        Set<String> found = new HashSet<>();
+        for (int from = 0; from < pricings.size(); from += IN_LIST) {
+            List<Pricing> chunk = pricings.subList(from, Math.min(pricings.size(), from + IN_LIST));
+            try (PreparedStatement s = c.prepareStatement("SELECT wamid FROM message_cost WHERE wamid IN ("
+                    + Jdbc.marks(chunk.size()) + ")")) {
+                Jdbc.bind(s, chunk.stream().map(Pricing::wamid).toArray());
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     /** Totals per day and category for the days from {@code from} to {@code to}, both included. */

@@ -3,6 +3,7 @@ package io.windowgate.store;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Group commit: records that several threads submit at the same time are written in one transaction, so one commit and
@@ -15,8 +16,11 @@ import java.util.List;
  *
  * <p>How (leader and followers, no thread of its own): a caller queues its record. If no write is under way, it
  * becomes the leader: it takes every queued record, writes them in one transaction and wakes the others. Records that
- * arrive meanwhile wait for that write to end and go in the next one. When a group's transaction fails, each record
- * of it is written on its own, so one bad record fails only its own caller.
+ * arrive meanwhile wait for that write to end and go in the next one: when a write ends, the first caller queued
+ * behind it is made the next leader. Each waiting caller is woken once, by the write that committed its record (or
+ * to lead the next one), not at every write: with a hundred senders waiting, waking them all at each commit to find
+ * the one whose turn it is cost more CPU than the records. When a group's transaction fails, each record of it is
+ * written on its own, so one bad record fails only its own caller.
  *
  * @param <T> the record
  */
@@ -29,7 +33,11 @@ final class GroupCommit<T> {
 
     private static final class Pending<T> {
         final T record;
-        boolean done;
+        final Thread caller = Thread.currentThread();
+        /** Set last, after failure: once a caller sees it, its record's outcome is known. */
+        volatile boolean done;
+        /** This caller writes the next group. */
+        volatile boolean leads;
         Exception failure;
 
         Pending(T record) {
@@ -49,30 +57,37 @@ final class GroupCommit<T> {
     /** Writes the record together with whatever other threads submit meanwhile; returns once it is committed. */
     void submit(T record) throws SQLException {
         Pending<T> mine = new Pending<>(record);
-        List<Pending<T>> group;
         synchronized (lock) {
             queue.add(mine);
-            boolean interrupted = false;
-            while (writing && !mine.done) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    // the record is queued and will be written in milliseconds: wait for its outcome all the same
-                    interrupted = true;
-                }
+            if (!writing) {
+                writing = true;
+                mine.leads = true;
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (mine.done) {
-                rethrow(mine);
-                return;
-            }
-            writing = true;
+        }
+        boolean interrupted = false;
+        while (!mine.done && !mine.leads) {
+            LockSupport.park(this);
+            // the record is queued and will be written in milliseconds: wait for its outcome all the same
+            interrupted |= Thread.interrupted();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (!mine.done) {
+            lead();
+        }
+        rethrow(mine);
+    }
+
+    /** Writes every record queued now (this caller's among them), then wakes their callers and the next leader. */
+    private void lead() {
+        List<Pending<T>> group;
+        synchronized (lock) {
             group = queue;
             queue = new ArrayList<>();
         }
         boolean finished = false;
+        Pending<T> next = null;
         try {
             write(group);
             finished = true;
@@ -84,11 +99,22 @@ final class GroupCommit<T> {
                     }
                     p.done = true;
                 }
-                writing = false;
-                lock.notifyAll();
+                if (queue.isEmpty()) {
+                    writing = false;
+                } else {
+                    next = queue.get(0);
+                    next.leads = true;
+                }
+            }
+            for (Pending<T> p : group) {
+                if (p.caller != Thread.currentThread()) {
+                    LockSupport.unpark(p.caller);
+                }
+            }
+            if (next != null) {
+                LockSupport.unpark(next.caller);
             }
         }
-        rethrow(mine);
     }
 
     /** How many records wait for the write under way to end. */

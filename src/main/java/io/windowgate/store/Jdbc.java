@@ -111,6 +111,14 @@ final class Jdbc {
         return false;
     }
 
+    /**
+     * {@code count} bound parameters for an IN list ("?, ?, ?"). Callers bound the count (a few hundred at most):
+     * the statement text, and the database's plan cache, grow with it.
+     */
+    static String marks(int count) {
+        return String.join(", ", java.util.Collections.nCopies(count, "?"));
+    }
+
     static String truncate(String value, int max) {
         return value == null || value.length() <= max ? value : value.substring(0, max);
     }

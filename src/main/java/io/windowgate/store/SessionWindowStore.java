@@ -12,6 +12,7 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import io.windowgate.notification.BusinessNumbers;
+import io.windowgate.notification.Notification;
 
 /**
  * The customer service windows in the database, one per (business number, customer): a customer who writes to one of
@@ -54,6 +55,15 @@ public final class SessionWindowStore {
                 return rs.next() ? Jdbc.instant(rs, "last_inbound_at") : null;
             }
         }
+    }
+
+    /**
+     * As {@link #lastInboundAt(String, String)}, for the window a notification is sent in: its business number and
+     * recipient. One argument for the route, so that it does not call the notification's accessors through expressions
+     * (each such call copies the exchange).
+     */
+    public Instant lastInboundOf(Notification n) throws SQLException {
+        return lastInboundAt(n.sender(), n.to());
     }
 
     /** Every window of the customer {@code recipient}, one per business number they wrote to, by number alias. */

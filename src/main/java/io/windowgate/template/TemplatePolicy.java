@@ -60,6 +60,11 @@ public final class TemplatePolicy {
         this.blockUsMarketing = blockUsMarketing;
     }
 
+    /** Whether a verdict of {@link #check} lets the send go (for the route's choice: see Verdict#send). */
+    public boolean sends(Verdict verdict) {
+        return verdict.send();
+    }
+
     public Verdict check(Notification n) throws SQLException {
         TemplateRef ref = n.template();
         String label = "template " + ref.name() + " (" + ref.language() + ")";

@@ -5,10 +5,12 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +21,7 @@ import io.windowgate.notification.Notification;
 import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.ops.OperationsApi.BadRequestException;
 import io.windowgate.store.CostLedgerStore;
+import io.windowgate.store.CostLedgerStore.Pricing;
 import io.windowgate.store.CostLedgerStore.Usage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +37,19 @@ public final class UsageLedger {
     private static final Logger LOG = LoggerFactory.getLogger(UsageLedger.class);
     /** The longest period GET /api/usage answers for. */
     private static final int MAX_DAYS = 366;
+    private static final int REMEMBERED = 20_000;
 
     private final CostLedgerStore ledger;
     private final SessionWindowPolicy windowPolicy;
     private final Supplier<MeterRegistry> meters;
+    /** Messages this process saw priced by Meta (stored before), the latest {@value #REMEMBERED} of them. */
+    private final Set<String> pricedHere = Collections.newSetFromMap(Collections.synchronizedMap(
+            new LinkedHashMap<>(256, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > REMEMBERED;
+                }
+            }));
 
     public UsageLedger(CostLedgerStore ledger, SessionWindowPolicy windowPolicy, Supplier<MeterRegistry> meters) {
         this.ledger = ledger;
@@ -62,8 +74,46 @@ public final class UsageLedger {
 
     /** A status webhook's {@code pricing} object: Meta's decision for this message. */
     public void priced(String wamid, String notificationId, JsonNode pricing) throws SQLException {
-        if (pricing == null || !pricing.isObject() || wamid == null) {
+        Pricing p = pricing(wamid, notificationId, pricing);
+        if (p == null || pricedHere.contains(wamid)) {
             return;
+        }
+        if (ledger.price(p.wamid(), p.notificationId(), p.category(), p.pricingType(), p.billable(),
+                p.pricingModel())) {
+            counted(p);
+        } else {
+            pricedHere.add(wamid);
+        }
+    }
+
+    /**
+     * The {@code pricing} of many statuses (a batch of status webhooks: {@code id}, {@code biz_opaque_callback_data},
+     * {@code pricing}) in a few statements ({@link CostLedgerStore#priceAll}). Messages this process has seen priced by
+     * Meta are skipped without a query: every status of a message repeats its pricing, and Meta's first one stays.
+     */
+    public void pricedAll(List<JsonNode> statuses) throws SQLException {
+        List<Pricing> pricings = new ArrayList<>();
+        for (JsonNode status : statuses) {
+            Pricing p = pricing(status.path("id").asText(null), status.path("biz_opaque_callback_data").asText(null),
+                    status.get("pricing"));
+            if (p != null && !pricedHere.contains(p.wamid())) {
+                pricings.add(p);
+            }
+        }
+        if (pricings.isEmpty()) {
+            return;
+        }
+        for (Pricing p : ledger.priceAll(pricings)) {
+            counted(p);
+        }
+        // stored now or by an earlier status: either way Meta's pricing is there and stays
+        pricings.forEach(p -> pricedHere.add(p.wamid()));
+    }
+
+    /** Meta's pricing as stored, or null when the status carries none. */
+    private static Pricing pricing(String wamid, String notificationId, JsonNode pricing) {
+        if (pricing == null || !pricing.isObject() || wamid == null) {
+            return null;
         }
         String category = pricing.path("category").asText("unknown").toLowerCase(Locale.ROOT);
         String type = pricing.path("type").asText(null);
@@ -73,16 +123,22 @@ public final class UsageLedger {
         }
         boolean billable = pricing.has("billable") ? pricing.path("billable").asBoolean()
                 : !type.startsWith("free");
-        if (ledger.price(wamid, notificationId, category, type, billable, pricing.path("pricing_model").asText(null))) {
-            MeterRegistry registry = meters.get();
-            if (registry != null) {
-                Counter.builder("windowgate.messages.priced")
-                        .description("Messages priced by Meta (status webhook pricing), by category and type")
-                        .tag("category", category).tag("pricing_type", type).tag("billable", Boolean.toString(billable))
-                        .register(registry).increment();
-            }
-            LOG.debug("Message {} priced by Meta: {} {} billable={}", wamid, category, type, billable);
+        return new Pricing(wamid, notificationId, category, type, billable, pricing.path("pricing_model").asText(null));
+    }
+
+    /** A message priced by Meta for the first time: counted, and remembered so that its next statuses skip it. */
+    private void counted(Pricing p) {
+        pricedHere.add(p.wamid());
+        MeterRegistry registry = meters.get();
+        if (registry != null) {
+            Counter.builder("windowgate.messages.priced")
+                    .description("Messages priced by Meta (status webhook pricing), by category and type")
+                    .tag("category", p.category()).tag("pricing_type", p.pricingType())
+                    .tag("billable", Boolean.toString(p.billable()))
+                    .register(registry).increment();
         }
+        LOG.debug("Message {} priced by Meta: {} {} billable={}", p.wamid(), p.category(), p.pricingType(),
+                p.billable());
     }
 
     /** GET /api/usage?from=&to= (ISO dates, both included; default: this month so far). */

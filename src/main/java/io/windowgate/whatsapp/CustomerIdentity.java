@@ -2,9 +2,11 @@ package io.windowgate.whatsapp;
 
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -127,6 +129,39 @@ public final class CustomerIdentity {
     public int learnFromStatus(JsonNode status) throws SQLException {
         return learn(status.path("recipient_id").asText(null), status.path("recipient_user_id").asText(null), null,
                 "status");
+    }
+
+    /**
+     * The recipient ids of many statuses (a batch of status webhooks), as {@link #learnFromStatus} would learn them one
+     * by one, but asking the database once for all: a status teaches something only when it names a BSUID, and only
+     * when that is not the one stored for its wa_id already, which is nearly always the case after a customer's first
+     * message. Returns how many held notifications newly linked BSUIDs released.
+     */
+    public int learnFromStatuses(Collection<JsonNode> statuses) throws SQLException {
+        Map<String, String> candidates = new LinkedHashMap<>();
+        for (JsonNode status : statuses) {
+            String waId = status.path("recipient_id").asText(null);
+            String userId = status.path("recipient_user_id").asText(null);
+            if (isWaId(waId) && isUserId(userId)) {
+                // the last one wins, as learning them one by one would leave it
+                candidates.put(waId, userId);
+            }
+        }
+        candidates.entrySet().removeIf(c -> (c.getValue() + "|" + null).equals(remembered.get(c.getKey())));
+        if (candidates.isEmpty()) {
+            return 0;
+        }
+        Map<String, List<String>> stored = contacts.userIdsOf(candidates.keySet());
+        int released = 0;
+        for (Map.Entry<String, String> c : candidates.entrySet()) {
+            List<String> known = stored.get(c.getKey());
+            if (known != null && known.stream().allMatch(c.getValue()::equals)) {
+                remembered.put(c.getKey(), c.getValue() + "|" + null);
+            } else {
+                released += learn(c.getKey(), c.getValue(), null, "status");
+            }
+        }
+        return released;
     }
 
     /**

@@ -88,10 +88,12 @@ public final class DeliveryRecorder {
 
     /**
      * The provider accepted the message; stores the wamid from {@code messages[0].id} and the cost estimate, from the
-     * window and category dispatch already looked up (the category is null for a session message). Returns SENT.
+     * window and the template's verdict (its category) dispatch already looked up; the verdict is null for a session
+     * message. Returns SENT.
      */
-    public Status sent(Notification n, String route, String responseBody, Instant lastInboundAt, Category category)
+    public Status sent(Notification n, String route, String responseBody, Instant lastInboundAt, Verdict verdict)
             throws SQLException {
+        Category category = verdict == null ? null : verdict.category();
         String wamid = null;
         JsonNode answer = null;
         try {

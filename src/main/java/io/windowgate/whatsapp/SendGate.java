@@ -10,6 +10,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 import io.windowgate.notification.BusinessNumbers;
+import io.windowgate.notification.Notification;
 import io.windowgate.notification.PhoneMask;
 import io.windowgate.store.SendingStateStore;
 import io.windowgate.store.SendingStateStore.Pause;
@@ -116,6 +117,19 @@ public final class SendGate {
     }
 
     /**
+     * As {@link #admit(String, String)}, for a notification's business number and recipient. The routes pass whole
+     * objects to beans and ask them, rather than calling accessors in expressions, which copy the exchange per call.
+     */
+    public Admission admitSend(Notification n) throws SQLException {
+        return admit(n.sender(), n.to());
+    }
+
+    /** Whether an admission lets the send go now (for the route's choice). */
+    public boolean goes(Admission admission) {
+        return admission.go();
+    }
+
+    /**
      * Waits briefly for the business number's rate if needed; returns GO, or a deferral when the send must wait longer.
      * Pacing is per (number, recipient): WhatsApp's pair rate limit counts each business number's messages apart.
      */
@@ -178,15 +192,25 @@ public final class SendGate {
                 : "max-messages-per-second of business number " + number + " reached");
     }
 
-    /** The provider answered a throughput error (130429): nobody sends before {@code retryAfter} has passed. */
+    /**
+     * The provider answered a throughput error (130429): nobody sends before {@code retryAfter} has passed, and each
+     * number's window is widened for a while ({@link SendRate#widen}): the sends arrived at the provider closer together
+     * than they left here.
+     */
     public Instant throttled(Duration retryAfter) {
-        long until = nanoTime.getAsLong() + retryAfter.toNanos();
+        long now = nanoTime.getAsLong();
+        long until = now + retryAfter.toNanos();
         synchronized (this) {
             if (until - throttledUntilNanos > 0) {
                 throttledUntilNanos = until;
             }
         }
-        LOG.warn("Provider throughput limit hit: no sends for {}", retryAfter);
+        long margin = 0;
+        for (NumberRate rate : rates.values()) {
+            margin = Math.max(margin, rate.sends.widen(now));
+        }
+        LOG.warn("Provider throughput limit hit: no sends for {}; each number's one-second window is {} ms longer for "
+                + "a while", retryAfter, margin / 1_000_000);
         return clock.instant().plus(retryAfter);
     }
 
@@ -282,7 +306,10 @@ public final class SendGate {
      * </ul>
      * The window is {@link #MARGIN} longer than a second: the provider counts the requests when they arrive, and a
      * request leaves a few milliseconds after its turn, later or sooner than the one before it (thread scheduling, the
-     * network). At a steady rate the two rules agree; the window rule holds back what follows a burst.
+     * network). At a steady rate the two rules agree; the window rule holds back what follows a burst. When the
+     * provider answers 130429 nonetheless, the requests arrived closer together than that: {@link #widen} lengthens the
+     * window by a further {@link #WIDEN_STEP} (up to {@link #MOST_WIDENED}), and the addition shrinks back by one step
+     * every {@link #NARROW_EVERY} without another, so that a machine busy for a while costs throughput for a while.
      * {@link #reserve} may book a start in the near future: the caller waits until then, and then asks
      * {@link #depart}, which applies the window to the times the sends really left. On a busy machine a sender wakes
      * up tens of milliseconds after its turn, later than the margin, and a send booked a second after it but punctual
@@ -293,6 +320,12 @@ public final class SendGate {
         private static final double BURST_SECONDS = 0.1;
         /** Room for requests that arrive at the provider closer together than their turns were: 2.5 % of the rate. */
         static final long MARGIN = 25_000_000L;
+        /** Added to the window at each 130429 (one burst of them counts once). */
+        static final long WIDEN_STEP = 25_000_000L;
+        /** The most added: the rate then keeps to about 0.9 of the setting. */
+        static final long MOST_WIDENED = 100_000_000L;
+        /** How long one step of the addition lasts without another 130429. */
+        static final long NARROW_EVERY = 60 * SECOND;
         /**
          * The most start times kept (800 KB, and as many departures): a rate above this many per second (far above any
          * WhatsApp tier; tests use it to lift the limit) keeps to it over a window shorter than a second.
@@ -301,7 +334,11 @@ public final class SendGate {
 
         private long interval;
         private long tolerance;
+        /** The window without any addition after a 130429. */
         private long window;
+        /** Added to the window at {@link #widenedAt}, shrinking by a step every {@link #NARROW_EVERY} since. */
+        private long widened;
+        private long widenedAt;
         private long theoreticalArrival;
         /** Start times booked for the last sends, as many as the limit. */
         private Instants starts;
@@ -325,7 +362,7 @@ public final class SendGate {
             long start = Math.max(now, lastStart);
             start = Math.max(start, theoreticalArrival - tolerance);
             if (starts.isFull()) {
-                start = Math.max(start, starts.oldest() + window);
+                start = Math.max(start, starts.oldest() + window(now));
             }
             long wait = start - now;
             if (wait > maxWait) {
@@ -344,12 +381,45 @@ public final class SendGate {
          * the nanos to wait before asking again.
          */
         synchronized long depart(long now) {
-            long wait = departed.isFull() ? departed.oldest() + window - now : 0;
+            long wait = departed.isFull() ? departed.oldest() + window(now) - now : 0;
             if (wait > 0) {
                 return wait;
             }
             departed.add(now);
             return 0;
+        }
+
+        /** The window at {@code now}: the base one and what is left of the addition after the last 130429. */
+        private long window(long now) {
+            return window + added(now);
+        }
+
+        private long added(long now) {
+            if (widened == 0) {
+                return 0;
+            }
+            long since = Math.min(now - widenedAt, NARROW_EVERY * (MOST_WIDENED / WIDEN_STEP + 1));
+            long left = widened - since * WIDEN_STEP / NARROW_EVERY;
+            if (left <= 0) {
+                widened = 0;
+                return 0;
+            }
+            return left;
+        }
+
+        /**
+         * The provider refused a send with 130429: the window grows by a step from now on. The refusals of one burst
+         * arrive within a second of the first (every sender had booked its turn), and count as one. Returns the
+         * addition now in force.
+         */
+        synchronized long widen(long now) {
+            long current = added(now);
+            if (widened > 0 && now - widenedAt < SECOND) {
+                return current;
+            }
+            widened = Math.min(MOST_WIDENED, current + WIDEN_STEP);
+            widenedAt = now;
+            return widened;
         }
 
         /**

@@ -170,11 +170,11 @@ public final class WebhookEvents {
      * The statuses of a body that holds nothing else: every change is a {@code messages} change for a configured
      * number, with no inbound message, contact or other field, and every status is sent, delivered, read or played,
      * names its message and carries no error. Those are the three status webhooks of every send, and they can be
-     * applied as one batch ({@link DeliveryRecords#applyStatuses}); for each the customer's ids and Meta's pricing are
-     * recorded here, as {@link #apply(JsonNode)} would. Returns null for any other body, which goes through
-     * {@link #apply(JsonNode)} whole.
+     * applied as one batch ({@link DeliveryRecords#applyStatuses}), after {@link #learnAndPrice} has recorded the
+     * customers' ids and Meta's pricing of the whole batch, as {@link #apply(JsonNode)} does for each. Returns null for
+     * any other body, which goes through {@link #apply(JsonNode)} whole.
      */
-    public PlainStatuses plainStatuses(JsonNode root) throws SQLException {
+    public PlainStatuses plainStatuses(JsonNode root) {
         List<JsonNode> found = new ArrayList<>();
         for (JsonNode entry : root.path("entry")) {
             for (JsonNode change : entry.path("changes")) {
@@ -199,16 +199,25 @@ public final class WebhookEvents {
         for (JsonNode status : found) {
             String wamid = status.path("id").asText();
             String callbackId = status.path("biz_opaque_callback_data").asText(null);
-            identity.learnFromStatus(status);
-            usage.priced(wamid, callbackId, status.get("pricing"));
             oldest = Math.min(oldest, status.path("timestamp").asLong(Long.MAX_VALUE));
             changes.add(new StatusChange(wamid, callbackId, target(status)));
         }
-        return new PlainStatuses(changes, new Outcome(0, changes.size(), 0, oldestAt(oldest)));
+        return new PlainStatuses(found, changes, new Outcome(0, changes.size(), 0, oldestAt(oldest)));
     }
 
-    /** A body's statuses to apply in a batch, and what the body did once they are. */
-    public record PlainStatuses(List<StatusChange> changes, Outcome outcome) {
+    /** A body's statuses to apply in a batch (as sent, and as changes), and what the body did once they are. */
+    public record PlainStatuses(List<JsonNode> statuses, List<StatusChange> changes, Outcome outcome) {
+    }
+
+    /**
+     * What the statuses of a batch of plain-status webhooks teach besides the status: the customers' ids
+     * ({@code recipient_id}, {@code recipient_user_id}) and Meta's pricing, each set-based (a few statements for the
+     * whole batch, nothing written where nothing would change). Before the statuses are applied, as for a status on
+     * its own; repeating it after a crash changes nothing.
+     */
+    public void learnAndPrice(List<JsonNode> statuses) throws SQLException {
+        identity.learnFromStatuses(statuses);
+        usage.pricedAll(statuses);
     }
 
     /** What applying a batched status did: the same activity count as a status applied on its own. */

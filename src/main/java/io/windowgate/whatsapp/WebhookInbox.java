@@ -95,7 +95,7 @@ public final class WebhookInbox {
             try {
                 root = events.parse(row.body().getBytes(StandardCharsets.UTF_8));
                 plain = events.plainStatuses(root);
-            } catch (MalformedWebhookException | SQLException | RuntimeException e) {
+            } catch (MalformedWebhookException | RuntimeException e) {
                 failed(row, e);
                 continue;
             }
@@ -116,13 +116,16 @@ public final class WebhookInbox {
             return;
         }
         List<Long> ids = new ArrayList<>(batch.size());
+        List<JsonNode> statuses = new ArrayList<>();
         List<StatusChange> changes = new ArrayList<>();
         for (Parsed p : batch) {
             ids.add(p.row().id());
+            statuses.addAll(p.plain().statuses());
             changes.addAll(p.plain().changes());
         }
         StatusOutcome[] outcomes;
         try {
+            events.learnAndPrice(statuses);
             outcomes = store.applyStatuses(ids, changes);
         } catch (SQLException | RuntimeException e) {
             LOG.warn("A batch of {} status webhooks could not be applied together ({}); applying them one by one",

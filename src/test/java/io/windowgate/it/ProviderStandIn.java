@@ -383,7 +383,11 @@ public final class ProviderStandIn implements AutoCloseable {
                     + "\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":"
                     + "\"15550000000\",\"phone_number_id\":\"" + phoneNumberId + "\"},\"statuses\":[{\"id\":\"" + wamid
                     + "\",\"status\":\"" + status + "\",\"timestamp\":\"" + epoch + "\",\"recipient_id\":\"" + recipient
-                    + "\",\"biz_opaque_callback_data\":\"" + notificationId + "\"}]}}]}]}").getBytes(StandardCharsets.UTF_8);
+                    // as Meta sends them: the customer's business-scoped user id, and the message's pricing on every
+                    // status
+                    + "\",\"recipient_user_id\":\"US." + recipient + "\",\"pricing\":{\"billable\":true,"
+                    + "\"pricing_model\":\"PMP\",\"category\":\"utility\",\"type\":\"regular\"}"
+                    + ",\"biz_opaque_callback_data\":\"" + notificationId + "\"}]}}]}]}").getBytes(StandardCharsets.UTF_8);
         }
 
         /** Webhooks scheduled so far (three per accepted send). */

@@ -113,7 +113,7 @@ class OutboxTest {
         Instant until = storeClaimed(outbox, "n-1");
         clock.advance(Duration.ofSeconds(5));
 
-        assertThat(outbox.keepStoredClaim("n-1", until)).isTrue();
+        assertThat(outbox.keepStoredClaim(text("n-1", "+14155550100"), until)).isTrue();
         assertThat(store.find("n-1").nextAttemptAt()).as("not extended").isEqualTo(until);
     }
 
@@ -123,7 +123,7 @@ class OutboxTest {
         Instant until = storeClaimed(outbox, "n-1");
         clock.advance(Duration.ofSeconds(7));
 
-        assertThat(outbox.keepStoredClaim("n-1", until)).isTrue();
+        assertThat(outbox.keepStoredClaim(text("n-1", "+14155550100"), until)).isTrue();
         assertThat(store.find("n-1").nextAttemptAt()).isEqualTo(T0.plusSeconds(7).plus(LEASE));
         clock.advance(LEASE.minusSeconds(1));
         assertThat(outbox.claimDue()).as("the extended claim keeps the outbox off it").isEmpty();
@@ -137,7 +137,7 @@ class OutboxTest {
         clock.advance(LEASE.plusSeconds(1));
         Notification claimedAgain = all(outbox.claimDue()).get(0);
 
-        assertThat(outbox.keepStoredClaim("n-1", until)).as("left to the outbox, although the owner is the same")
+        assertThat(outbox.keepStoredClaim(text("n-1", "+14155550100"), until)).as("left to the outbox, although the owner is the same")
                 .isFalse();
         assertThat(outbox.keepClaim(claimedAgain)).as("the outbox sends it").isTrue();
     }
@@ -150,7 +150,7 @@ class OutboxTest {
         clock.advance(LEASE.plusSeconds(1));
         Notification claimedByB = all(b.claimDue()).get(0);
 
-        assertThat(a.keepStoredClaim("n-1", until)).isFalse();
+        assertThat(a.keepStoredClaim(text("n-1", "+14155550100"), until)).isFalse();
         assertThat(b.keepClaim(claimedByB)).isTrue();
     }
 
@@ -160,7 +160,7 @@ class OutboxTest {
         Instant until = storeClaimed(outbox, "n-1");
         clock.advance(LEASE.plusSeconds(1));
 
-        assertThat(outbox.keepStoredClaim("n-1", until)).as("nobody claimed it meanwhile: extended").isTrue();
+        assertThat(outbox.keepStoredClaim(text("n-1", "+14155550100"), until)).as("nobody claimed it meanwhile: extended").isTrue();
         assertThat(outbox.claimDue()).isEmpty();
     }
 }

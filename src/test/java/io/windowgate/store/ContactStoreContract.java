@@ -3,8 +3,15 @@ package io.windowgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.windowgate.store.ContactStore.Contact;
+import io.windowgate.whatsapp.CustomerIdentity;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +22,8 @@ abstract class ContactStoreContract extends StoreTestSupport {
     private static final String TYPED = "+5511987654321";
     private static final String WA_ID = "551187654321";
     private static final String BSUID = "BR.13491208655302741918";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ContactStore contacts;
 
@@ -93,5 +102,42 @@ abstract class ContactStoreContract extends StoreTestSupport {
         assertThat(contacts.unmatched(BSUID)).extracting(ContactStore.UnmatchedInbound::wamid)
                 .containsExactly("wamid.2");
         assertThat(contacts.unmatchedCount()).isEqualTo(2);
+    }
+
+    private static JsonNode status(String recipientId, String userId) {
+        ObjectNode status = JSON.createObjectNode().put("id", "wamid." + recipientId).put("status", "delivered")
+                .put("recipient_id", recipientId);
+        return userId == null ? status : status.put("recipient_user_id", userId);
+    }
+
+    @Test
+    void aBatchOfStatusesAsksOnceForItsCustomersAndWritesOnlyWhatIsNew() throws Exception {
+        List<JsonNode> statuses = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            String waId = "1415555" + String.format("%04d", i);
+            contacts.learn(waId, "US." + i, null, "status");
+            // sent, delivered and read of one message each: the same ids three times
+            for (int s = 0; s < 3; s++) {
+                statuses.add(status(waId, "US." + i));
+            }
+        }
+        statuses.add(status("14155550007", "US.changed"));
+        statuses.add(status("14155559999", "US.new"));
+        statuses.add(status("14155558888", null));
+        CountingDataSource counting = new CountingDataSource(database.dataSource());
+        CustomerIdentity identity = new CustomerIdentity(new ContactStore(counting.dataSource(), clock), windows,
+                notifications, new SourceStore(database.dataSource(), clock));
+
+        identity.learnFromStatuses(statuses);
+
+        assertThat(counting.statements()).as("one query for the 152 customers named with a BSUID, then only the two "
+                + "that teach something (a new BSUID, a new customer), each a few statements").isLessThanOrEqualTo(10);
+        assertThat(contacts.find("+14155550007").userId()).isEqualTo("US.changed");
+        assertThat(contacts.find("+14155559999").userId()).isEqualTo("US.new");
+        assertThat(contacts.find("+14155550008").userId()).isEqualTo("US.8");
+        assertThat(contacts.find("+14155558888")).as("a recipient id alone teaches nothing").isNull();
+
+        identity.learnFromStatuses(statuses);
+        assertThat(counting.statements()).as("all known now: nothing asked again").isZero();
     }
 }

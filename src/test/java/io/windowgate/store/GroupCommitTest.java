@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +55,40 @@ class GroupCommitTest {
         assertThat(groups).hasSize(2);
         assertThat(groups.get(0)).containsExactly("first");
         assertThat(groups.get(1)).containsExactlyInAnyOrder("a", "b", "c");
+    }
+
+    @Test
+    void aWaitingCallerIsWokenOnlyByTheWriteOfItsRecordNotByEveryWrite() throws Exception {
+        ExecutorService many = Executors.newFixedThreadPool(9);
+        try {
+            GroupCommit<String> commit = new GroupCommit<>(this::writeHoldingTheFirst);
+            Future<?> first = many.submit(() -> submit(commit, "first"));
+            assertThat(firstWriteStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            List<Future<Long>> waits = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String record = "r" + i;
+                waits.add(many.submit(() -> {
+                    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+                    long before = threads.getThreadInfo(Thread.currentThread().getId()).getWaitedCount();
+                    submit(commit, record);
+                    return threads.getThreadInfo(Thread.currentThread().getId()).getWaitedCount() - before;
+                }));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued(commit) == 8);
+
+            releaseFirstWrite.countDown();
+            first.get(10, TimeUnit.SECONDS);
+            long woken = 0;
+            for (Future<Long> w : waits) {
+                woken += w.get(10, TimeUnit.SECONDS);
+            }
+
+            assertThat(groups).hasSize(2);
+            // waking all eight at the end of the first write, to find the next leader, sends seven back to wait
+            assertThat(woken).as("times the eight callers waited").isLessThanOrEqualTo(8 + 1);
+        } finally {
+            many.shutdownNow();
+        }
     }
 
     @Test

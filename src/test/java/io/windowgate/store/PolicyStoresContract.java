@@ -3,12 +3,17 @@ package io.windowgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.windowgate.notification.Category;
+import io.windowgate.notification.SessionWindowPolicy;
 import io.windowgate.notification.Status;
 import io.windowgate.store.DeliveryRecords.HoldReason;
 import io.windowgate.template.TemplateDefinition;
+import io.windowgate.template.UsageLedger;
 import org.junit.jupiter.api.Test;
 
 /** The template registry and consent tables (TemplateStore, ConsentStore), and holds for a paused template. */
@@ -132,5 +137,71 @@ abstract class PolicyStoresContract extends StoreTestSupport {
                 + "/" + u.estimated()).containsExactly("marketing:1/1/0", "utility:1/0/1");
         assertThat(ledger.usage(day, day.plusDays(1))).hasSize(3);
         assertThat(ledger.usage(day.plusDays(2), day.plusDays(3))).isEmpty();
+    }
+
+    private static CostLedgerStore.Pricing meta(String wamid, String category) {
+        return new CostLedgerStore.Pricing(wamid, "n-" + wamid, category, "regular", true, "PMP");
+    }
+
+    private String ledgerRow(String wamid) throws Exception {
+        try (java.sql.Connection c = database.dataSource().getConnection();
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT category, source FROM message_cost "
+                     + "WHERE wamid = ?")) {
+            s.setString(1, wamid);
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getString(1).trim() + "/" + rs.getString(2).trim() : null;
+            }
+        }
+    }
+
+    @Test
+    void aBatchOfPricingsReplacesEstimatesAndAddsTheRestInAFewStatementsKeepingMetasFirst() throws Exception {
+        CostLedgerStore plain = new CostLedgerStore(database.dataSource(), clock);
+        List<CostLedgerStore.Pricing> batch = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String wamid = "wamid." + i;
+            if (i % 3 == 0) {
+                plain.estimate(wamid, "n-" + wamid, new CostLedgerStore.Estimate("utility", "regular", true));
+            } else if (i % 3 == 1) {
+                plain.price(wamid, "n-" + wamid, "authentication", "regular", true, "PMP");
+            }
+            // every status of a message repeats its pricing; the first one counts
+            batch.add(meta(wamid, "marketing"));
+            batch.add(meta(wamid, "service"));
+        }
+        CountingDataSource counting = new CountingDataSource(database.dataSource());
+
+        List<CostLedgerStore.Pricing> stored = new CostLedgerStore(counting.dataSource(), clock).priceAll(batch);
+
+        assertThat(counting.statements()).as("an update, a query and an insert for 600 statuses")
+                .isLessThanOrEqualTo(4);
+        assertThat(stored).as("each message priced by Meta for the first time, once").hasSize(200)
+                .allMatch(p -> p.category().equals("marketing"));
+        assertThat(ledgerRow("wamid.0")).as("the estimate replaced").isEqualTo("marketing/WEBHOOK");
+        assertThat(ledgerRow("wamid.1")).as("Meta's earlier pricing kept").isEqualTo("authentication/WEBHOOK");
+        assertThat(ledgerRow("wamid.2")).as("no row before: inserted").isEqualTo("marketing/WEBHOOK");
+    }
+
+    @Test
+    void theUsageLedgerSkipsMessagesItSawPricedWithoutAQuery() throws Exception {
+        CountingDataSource counting = new CountingDataSource(database.dataSource());
+        UsageLedger usage = new UsageLedger(new CostLedgerStore(counting.dataSource(), clock),
+                new SessionWindowPolicy(clock, 24, Duration.ZERO), () -> null);
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> statuses = new ArrayList<>();
+        for (String status : List.of("sent", "delivered", "read")) {
+            for (int i = 0; i < 50; i++) {
+                statuses.add(json.readTree("{\"id\":\"wamid." + i + "\",\"status\":\"" + status + "\","
+                        + "\"biz_opaque_callback_data\":\"n-" + i + "\",\"pricing\":{\"billable\":true,"
+                        + "\"pricing_model\":\"PMP\",\"category\":\"utility\",\"type\":\"regular\"}}"));
+            }
+        }
+
+        usage.pricedAll(statuses.subList(0, 50));
+        assertThat(counting.statements()).isPositive().isLessThanOrEqualTo(4);
+        assertThat(ledgerRow("wamid.49")).isEqualTo("utility/WEBHOOK");
+        usage.pricedAll(statuses.subList(50, 150));
+        usage.priced("wamid.7", "n-7", statuses.get(7).get("pricing"));
+        assertThat(counting.statements()).as("delivered and read repeat the pricing already stored").isZero();
     }
 }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -293,6 +295,70 @@ class SendGateTest {
         assertThat(departures.get(10) - departures.get(0))
                 .as("the eleventh leaves a second after the first really left, not a second after its turn")
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(1).toNanos());
+    }
+
+    /** Eleven sends offered at once from {@code from} on at a rate of 10: how long after the first the eleventh left. */
+    private static long eleventhAfterFirst(SendGate.SendRate rate, long from) {
+        List<Long> departures = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            long at = from + rate.reserve(from, Duration.ofSeconds(5).toNanos());
+            for (long wait = rate.depart(at); wait > 0; wait = rate.depart(at)) {
+                at += wait;
+            }
+            departures.add(at);
+        }
+        return departures.get(10) - departures.get(0);
+    }
+
+    @Test
+    void after130429TheWindowWidensForAWhileAndNarrowsBackWithoutAnother() {
+        SendGate.SendRate rate = new SendGate.SendRate(10, 0);
+        long second = Duration.ofSeconds(1).toNanos();
+        long margin = SendGate.SendRate.MARGIN;
+        long step = SendGate.SendRate.WIDEN_STEP;
+        assertThat(eleventhAfterFirst(rate, 0)).isEqualTo(second + margin);
+
+        rate.widen(10 * second);
+        rate.widen(10 * second + second / 2);
+        assertThat(eleventhAfterFirst(rate, 10 * second)).as("a burst of refusals widens once")
+                .isEqualTo(second + margin + step);
+        rate.widen(20 * second);
+        assertThat(eleventhAfterFirst(rate, 20 * second)).as("another one widens further (the first one's step "
+                + "already a sixth less)").isEqualTo(second + margin + 2 * step - step * 10 / 60);
+        for (int i = 0; i < 10; i++) {
+            rate.widen((30 + 2 * i) * second);
+        }
+        assertThat(eleventhAfterFirst(rate, 60 * second)).as("up to a limit")
+                .isLessThanOrEqualTo(second + margin + SendGate.SendRate.MOST_WIDENED);
+
+        long later = 48 * second + 4 * SendGate.SendRate.NARROW_EVERY;
+        assertThat(eleventhAfterFirst(rate, later)).as("a step less every NARROW_EVERY without another 130429")
+                .isEqualTo(second + margin);
+    }
+
+    @Test
+    void theGateWidensEveryNumbersWindowWhenTheProviderRefusesWith130429() throws Exception {
+        // no waiting in the gate: a send goes at once or is deferred, so that the test clock alone decides
+        SendGate gate = gate(10, Duration.ofMillis(1), 1000, Duration.ZERO);
+        gate.addNumber("brand-b", 10);
+        gate.throttled(Duration.ofMillis(100));
+        Map<String, List<Long>> starts = new HashMap<>();
+        for (int tick = 0; tick < 3000; tick++) {
+            for (String number : List.of("default", "brand-b")) {
+                if (gate.admit(number, String.format("+1415%07d", tick)).go()) {
+                    starts.computeIfAbsent(number, n -> new ArrayList<>()).add(nanos.get());
+                }
+            }
+            advance(Duration.ofMillis(1));
+        }
+        for (String number : List.of("default", "brand-b")) {
+            List<Long> sent = starts.get(number);
+            assertThat(sent.get(0)).as(number + ": none before the Retry-After")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(100).toNanos());
+            assertThat(sent.get(10) - sent.get(0)).as(number + ": the eleventh a step later than the margin alone")
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(1).toNanos() + SendGate.SendRate.MARGIN
+                            + SendGate.SendRate.WIDEN_STEP);
+        }
     }
 
     @Test
