@@ -143,8 +143,13 @@ public final class LoopBenchmark {
 
         EmbeddedPostgres postgres = s.database().equals("postgresql")
                 ? ExpiryBenchmark.durablePostgres(data.resolve("postgresql")) : null;
-        try (ProviderStandIn standIn = new ProviderStandIn(16, s.latencyMs()).jitter(s.jitter()).cap(s.cap())) {
+        try (ProviderStandIn standIn = new ProviderStandIn(16, s.latencyMs()).jitter(s.jitter()).cap(s.cap());
+             SlowEventReceiver receiver = new SlowEventReceiver(
+                     Long.parseLong(System.getenv().getOrDefault("RECEIVER_DELAY_MS", "0")))) {
             Map<String, String> config = s.appConfig(data, standIn.messagesUrl(), postgres);
+            // CALLBACKS_URL={receiver}: the events go to a receiver in this JVM (never to the stand-in, which counts
+            // every POST as a send)
+            config.replaceAll((key, value) -> value.replace("{receiver}", receiver.url()));
             List<String> jvmOptions = new ArrayList<>(List.of(gcLog.jvmOption(), "-XX:+ExitOnOutOfMemoryError"));
             if (s.jfr() != null) {
                 jvmOptions.add("-XX:FlightRecorderOptions=stackdepth=256");
@@ -175,6 +180,10 @@ public final class LoopBenchmark {
                         s.messages(), s.jfr());
                 GcLog.Figures gc = gcLog.sinceMark();
                 report(report, s, m, gc, app.peakRssKib(), echo != null);
+                if (receiver.received() > 0) {
+                    report.line("event POSTs at the receiver (callbacks.url={receiver}, answering after %d ms): %,d",
+                            receiver.delayMs(), receiver.received());
+                }
                 report.write(reportFile);
                 System.out.println("(written to " + reportFile + ")");
                 return report.allMet() ? 0 : 1;
