@@ -165,7 +165,7 @@ public final class WindowgateProcess implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // only the -D properties configure the app: no provider credentials from the environment
         pb.environment().keySet().removeIf(k -> k.startsWith("WHATSAPP_") || k.startsWith("CRM_") || k.startsWith("DB_")
-                || k.startsWith("CAMEL_") || k.equals("JAVA_TOOL_OPTIONS"));
+                || k.startsWith("CAMEL_") || k.startsWith("CALLBACKS_") || k.equals("JAVA_TOOL_OPTIONS"));
         process = pb.start();
         if (starts == 1) {
             // no orphan when this JVM ends first (a test timeout, Ctrl-C of the benchmark)
