@@ -18,8 +18,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.sql.DataSource;
 
 /**
- * The events for the source systems (table callback_event), the outbox of callback-delivery: status events are
- * written by the database itself in the transaction of each status change (migration V17.1), the others here. Claims
+ * The events for the source systems, the outbox of callback-delivery: status events are written by the database
+ * itself in the transaction of each status change (migration V17.1), the others here. callback_event holds the events
+ * still to be delivered and those that never will be (FAILED, GONE); one a receiver took moves to callback_sent (V21),
+ * so the table every status change writes to stays small whatever the retention keeps. Claims
  * work like the notification outbox's ({@link OutboxClaims}): a lease per node, a conditional update, SKIP LOCKED on
  * PostgreSQL. An embedded HSQLDB serves one node, so there a claim is kept in memory instead of written to the row:
  * each write of an event row is logged whole by HSQLDB, and the lease's write was a third of an event's writes. Should
@@ -56,6 +58,13 @@ public final class CallbackEventStore {
     private static final String GONE = "CASE WHEN EXISTS (SELECT 1 FROM callback_event g WHERE g.stream_key = "
             + "e.stream_key AND g.state = ? AND g.id < e.id AND COALESCE(g.url, '') = COALESCE(e.url, '')) "
             + "THEN 1 ELSE 0 END AS gone";
+    /** What an event keeps as it is when it moves to callback_sent; state, attempts and finished_at are the move's. */
+    private static final List<String> KEPT_COLUMNS = List.of("id", "event_id", "type", "stream_key", "url",
+            "notification_id", "status", "previous_status", "route", "wamid", "error_code", "error_title",
+            "error_details", "source", "recipient", "business_number", "closes_at", "payload", "occurred_at",
+            "next_attempt_at", "retry_since");
+    private static final Set<String> TIME_COLUMNS = Set.of("closes_at", "occurred_at", "next_attempt_at",
+            "retry_since");
 
     private final DataSource dataSource;
     private final Dialect dialect;
@@ -211,7 +220,7 @@ public final class CallbackEventStore {
                 rs.getString("last_error"), gone);
     }
 
-    /** The receiver took the events (2xx). */
+    /** The receiver took the events (2xx): they move to callback_sent. */
     public void markSent(List<Long> ids) throws SQLException {
         if (ids.isEmpty()) {
             return;
@@ -224,12 +233,57 @@ public final class CallbackEventStore {
         ids.forEach(this::settle);
     }
 
+    /**
+     * Moves the events a receiver took from callback_event to callback_sent (V21): each is read, deleted if still
+     * PENDING, and written to callback_sent as read, so an event that changed meanwhile (stopped by a 410 on
+     * another event of its stream) stays as it is, and one already moved (delivered twice after a lease ran out) is
+     * not moved again.
+     */
     private static void writeSent(Connection c, List<Long> ids, Instant now) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE callback_event SET state = ?, "
-                + "attempts = attempts + 1, lease_owner = NULL, last_error = NULL, finished_at = ? WHERE id = ? "
-                + "AND state = ?")) {
+        String kept = String.join(", ", KEPT_COLUMNS);
+        List<Object[]> rows = new ArrayList<>(ids.size());
+        try (PreparedStatement s = c.prepareStatement("SELECT " + kept + ", attempts FROM callback_event "
+                + "WHERE id = ? AND state = ?")) {
             for (long id : ids) {
-                Jdbc.bind(s, State.SENT.name(), now, id, State.PENDING.name());
+                Jdbc.bind(s, id, State.PENDING.name());
+                try (ResultSet rs = s.executeQuery()) {
+                    if (rs.next()) {
+                        Object[] row = new Object[KEPT_COLUMNS.size() + 3];
+                        for (int i = 0; i < KEPT_COLUMNS.size(); i++) {
+                            String column = KEPT_COLUMNS.get(i);
+                            row[i] = TIME_COLUMNS.contains(column) ? Jdbc.instant(rs, column) : rs.getObject(column);
+                        }
+                        row[row.length - 3] = State.SENT.name();
+                        row[row.length - 2] = rs.getInt("attempts") + 1;
+                        row[row.length - 1] = now;
+                        rows.add(row);
+                    }
+                }
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<Object[]> moved = new ArrayList<>(rows.size());
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM callback_event WHERE id = ? AND state = ?")) {
+            for (Object[] row : rows) {
+                Jdbc.bind(s, row[0], State.PENDING.name());
+                s.addBatch();
+            }
+            int[] counts = s.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] != 0) {
+                    moved.add(rows.get(i));
+                }
+            }
+        }
+        if (moved.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO callback_sent (" + kept + ", state, attempts, "
+                + "finished_at) VALUES (" + Jdbc.marks(KEPT_COLUMNS.size() + 3) + ")")) {
+            for (Object[] row : moved) {
+                Jdbc.bind(s, row);
                 s.addBatch();
             }
             s.executeBatch();
@@ -295,8 +349,9 @@ public final class CallbackEventStore {
     public List<Event> list(State state, long afterId, int limit) throws SQLException {
         List<Event> page = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM callback_event "
-                     + "WHERE state = ? AND id > ? ORDER BY id")) {
+             PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM "
+                     + (state == State.SENT ? "callback_sent" : "callback_event") + " WHERE state = ? AND id > ? "
+                     + "ORDER BY id")) {
             s.setMaxRows(limit);
             Jdbc.bind(s, state.name(), afterId);
             try (ResultSet rs = s.executeQuery()) {
@@ -308,13 +363,17 @@ public final class CallbackEventStore {
         return page;
     }
 
-    /** The events of a stream, oldest first (for tests and support). */
+    /**
+     * The events of a stream, oldest first, delivered or not (for tests and support: the delivered ones are found by
+     * reading every delivered event, since nothing else looks them up by stream).
+     */
     public List<Event> stream(String streamKey) throws SQLException {
         List<Event> events = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM callback_event "
-                     + "WHERE stream_key = ? ORDER BY id")) {
-            Jdbc.bind(s, streamKey);
+                     + "WHERE stream_key = ? UNION ALL SELECT " + COLUMNS + " FROM callback_sent WHERE stream_key = ? "
+                     + "ORDER BY id")) {
+            Jdbc.bind(s, streamKey, streamKey);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     events.add(read(rs));
@@ -442,21 +501,29 @@ public final class CallbackEventStore {
 
     /**
      * Deletes the delivered events (SENT, and GONE: stopped by a 410) that finished before {@code before}, set-based in
-     * chunks of {@code chunk} consecutive ids, each chunk its own transaction, at most {@code maxChunks} chunks: the
-     * walk goes up the primary key from the oldest event and stops at the first chunk that ends with an event written
-     * at or after {@code before} (ids grow with the time events are written, and an event finishes after it is
-     * written), so it needs no index of its own and reads only the old part of the table. PENDING and FAILED events are
-     * never deleted here: a FAILED one waits for an operator's retry. Returns how many were deleted.
+     * chunks of {@code chunk} consecutive ids, each chunk its own transaction, at most {@code maxChunks} chunks in all.
+     * Each table is walked up its primary key from the oldest event, and the walk stops at the first chunk that ends
+     * with an event written at or after {@code before} (ids grow with the time events are written, and an event
+     * finishes after it is written), so it needs no index of its own and reads only the old part of the table. PENDING
+     * and FAILED events are never deleted here: a FAILED one waits for an operator's retry. Returns how many were
+     * deleted.
      */
     public int pruneDelivered(Instant before, int chunk, int maxChunks) throws SQLException {
+        int[] chunks = {maxChunks};
+        int deleted = prune("callback_sent", "state = 'SENT'", before, chunk, chunks);
+        return deleted + prune("callback_event", "state = 'GONE'", before, chunk, chunks);
+    }
+
+    private int prune(String table, String delivered, Instant before, int chunk, int[] chunksLeft)
+            throws SQLException {
         int deleted = 0;
         long after = 0;
-        for (int n = 0; n < maxChunks; n++) {
+        for (; chunksLeft[0] > 0; chunksLeft[0]--) {
             long last = after;
             Instant lastWritten = null;
             int rows = 0;
             try (Connection c = dataSource.getConnection();
-                 PreparedStatement s = c.prepareStatement("SELECT id, occurred_at FROM callback_event WHERE id > ? "
+                 PreparedStatement s = c.prepareStatement("SELECT id, occurred_at FROM " + table + " WHERE id > ? "
                          + "ORDER BY id LIMIT ?")) {
                 Jdbc.bind(s, after, chunk);
                 try (ResultSet rs = s.executeQuery()) {
@@ -470,9 +537,10 @@ public final class CallbackEventStore {
             if (rows == 0) {
                 break;
             }
-            deleted += update("DELETE FROM callback_event WHERE id > ? AND id <= ? AND state IN ('SENT', 'GONE') "
-                    + "AND finished_at < ?", after, last, before);
+            deleted += update("DELETE FROM " + table + " WHERE id > ? AND id <= ? AND " + delivered
+                    + " AND finished_at < ?", after, last, before);
             if (rows < chunk || !lastWritten.isBefore(before)) {
+                chunksLeft[0]--;
                 break;
             }
             after = last;

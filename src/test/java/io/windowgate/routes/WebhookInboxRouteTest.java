@@ -69,8 +69,9 @@ class WebhookInboxRouteTest extends RouteTestSupport {
 
     /** The notification's status events, in the order they were stored (the order they are delivered). */
     private List<String> statusEvents(String id) throws SQLException {
-        return column("SELECT status FROM callback_event WHERE notification_id = ? AND type = 'notification.status' "
-                + "ORDER BY id", id);
+        return column("SELECT status FROM (SELECT id, status, notification_id, type FROM callback_event UNION ALL "
+                + "SELECT id, status, notification_id, type FROM callback_sent) e WHERE notification_id = ? "
+                + "AND type = 'notification.status' ORDER BY id", id);
     }
 
     private HttpResponse<String> postStored(byte[] body) throws Exception {

@@ -119,6 +119,40 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void aDeliveredEventMovesWholeToTheSentTableAndOneStoppedMeanwhileStays() throws Exception {
+        events.eventsForEveryNotification(true);
+        notifications.insert(sessionText("n1", ALICE), Status.QUEUED);
+        notifications.insert(new Notification("n2", BOB, "hi", null, Category.UTILITY, null, "crm", null,
+                "https://crm.example/hook", null), Status.QUEUED);
+        java.util.Map<String, Event> claimed = byNotification(events.claimDue("cb-a", LEASE, 10));
+        events.retryLater(claimed.get("n1").id(), T0, "HTTP 500");
+        clock.advance(Duration.ofSeconds(5));
+        Event n1 = events.claimDue("cb-a", LEASE, 10).get(0);
+        // n2's receiver answered 410 to another attempt meanwhile: the stop holds, the late 2xx does not undo it
+        events.markGone(claimed.get("n2"), "HTTP 410");
+
+        events.markSent(List.of(n1.id(), claimed.get("n2").id()));
+
+        assertThat(countRows("callback_event")).as("only the stopped one is left").isEqualTo(1);
+        assertThat(countRows("callback_sent")).isEqualTo(1);
+        assertThat(events.list(State.SENT, 0, 10)).singleElement().satisfies(e -> {
+            assertThat(e.id()).isEqualTo(n1.id());
+            assertThat(e.eventId()).isEqualTo(n1.eventId());
+            assertThat(e.streamKey()).isEqualTo("n:n1");
+            assertThat(e.status()).isEqualTo("QUEUED");
+            assertThat(e.occurredAt()).isEqualTo(n1.occurredAt());
+            assertThat(e.retrySince()).isEqualTo(n1.retrySince());
+            assertThat(e.attempts()).as("the failed attempt and the delivered one").isEqualTo(2);
+        });
+        assertThat(events.list(State.GONE, 0, 10)).extracting(Event::notificationId).containsExactly("n2");
+        assertThat(events.list(State.PENDING, 0, 10)).isEmpty();
+
+        events.markSent(List.of(n1.id()));
+        assertThat(countRows("callback_sent")).as("a second 2xx for it moves nothing").isEqualTo(1);
+        assertThat(statuses("n1")).as("a stream reads both tables").containsExactly("null>QUEUED");
+    }
+
+    @Test
     void aClaimThatEndedIsTakenOverAndTwoClaimersNeverShareAnEvent() throws Exception {
         events.eventsForEveryNotification(true);
         for (int i = 0; i < 20; i++) {

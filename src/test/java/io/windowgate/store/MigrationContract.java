@@ -2,6 +2,7 @@ package io.windowgate.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import io.windowgate.notification.Status;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 abstract class MigrationContract extends StoreTestSupport {
 
     /** The newest migration in src/main/resources/db/migration; raise it with every new migration. */
-    private static final String LATEST_VERSION = "20.1";
+    private static final String LATEST_VERSION = "21.2";
 
     private String latestVersion() {
         return LATEST_VERSION;
@@ -125,6 +127,43 @@ abstract class MigrationContract extends StoreTestSupport {
         assertThat(windows.recordInbound("brand-b", ALICE, T0, "wamid.to-b")).isTrue();
         assertThat(countRows("session_window")).isEqualTo(4);
         assertThat(windows.lastInboundAt("default", ALICE)).isEqualTo(T0.minusSeconds(60));
+    }
+
+    @Test
+    void eventsDeliveredBeforeV21MoveToTheSentTableAndTheOthersStayWithTheirOrder() throws Exception {
+        database.migrate("20.1");
+        CallbackEventStore events = new CallbackEventStore(database.dataSource(), database.dialect(), clock);
+        events.eventsForEveryNotification(true);
+        for (String id : List.of("n1", "n2", "n3", "n4")) {
+            notifications.insert(sessionText(id, ALICE), Status.QUEUED);
+        }
+        // as V20 recorded a delivery: the row updated in place
+        try (Connection c = database.dataSource().getConnection();
+             PreparedStatement s = c.prepareStatement("UPDATE callback_event SET state = ?, attempts = 1, "
+                     + "finished_at = occurred_at WHERE notification_id = ?")) {
+            for (String[] stateOf : new String[][] {{"SENT", "n1"}, {"SENT", "n3"}, {"FAILED", "n4"}}) {
+                s.setString(1, stateOf[0]);
+                s.setString(2, stateOf[1]);
+                s.executeUpdate();
+            }
+        }
+
+        database.migrate();
+
+        assertThat(events.list(CallbackEventStore.State.SENT, 0, 10))
+                .extracting(CallbackEventStore.Event::notificationId, CallbackEventStore.Event::attempts)
+                .containsExactly(tuple("n1", 1), tuple("n3", 1));
+        assertThat(countRows("callback_event")).isEqualTo(2);
+        assertThat(events.list(CallbackEventStore.State.FAILED, 0, 10))
+                .extracting(CallbackEventStore.Event::notificationId).containsExactly("n4");
+        notifications.insert(sessionText("n5", ALICE), Status.QUEUED);
+        assertThat(events.claimDue("cb-a", T0.plusSeconds(60), 10))
+                .extracting(CallbackEventStore.Event::notificationId).containsExactly("n2", "n5");
+        List<Long> ids = new java.util.ArrayList<>();
+        for (CallbackEventStore.State state : CallbackEventStore.State.values()) {
+            events.list(state, 0, 10).forEach(e -> ids.add(e.id()));
+        }
+        assertThat(ids).as("new events are numbered after the moved ones").doesNotHaveDuplicates().hasSize(5);
     }
 
     @Test
