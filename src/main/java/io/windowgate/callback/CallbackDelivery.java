@@ -77,7 +77,7 @@ public final class CallbackDelivery {
     private final Semaphore slots;
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     /** Events the receivers took (2xx), not yet recorded: poll records them with its next claim. */
-    private final Queue<Long> sent = new ConcurrentLinkedQueue<>();
+    private final Queue<Event> sent = new ConcurrentLinkedQueue<>();
 
     public CallbackDelivery(CallbackEventStore store, CallbackBodies bodies, CallbackSignature signature,
             CallbackUrls urls, Settings settings, ExecutorService senders, String owner, Clock clock) {
@@ -109,7 +109,7 @@ public final class CallbackDelivery {
             if (free == 0) {
                 return handed;
             }
-            List<Long> acks = takeAcks();
+            List<Event> acks = takeAcks();
             int limit = free * settings.batchSize();
             List<Event> claimed;
             try {
@@ -180,10 +180,10 @@ public final class CallbackDelivery {
     }
 
     /** The events the receivers took since the last look, to be recorded as SENT. */
-    private List<Long> takeAcks() {
-        List<Long> acks = new ArrayList<>();
-        for (Long id = sent.poll(); id != null; id = sent.poll()) {
-            acks.add(id);
+    private List<Event> takeAcks() {
+        List<Event> acks = new ArrayList<>();
+        for (Event event = sent.poll(); event != null; event = sent.poll()) {
+            acks.add(event);
         }
         return acks;
     }
@@ -321,9 +321,7 @@ public final class CallbackDelivery {
         if (answer.status() / 100 == 2) {
             // recorded with the next claim, one transaction for many; should this node die first, the events are sent
             // again after their lease (at least once, the same eventIds)
-            for (Event event : batch.events()) {
-                sent.add(event.id());
-            }
+            sent.addAll(batch.events());
         } else if (answer.status() == 410) {
             int stopped = 0;
             for (Event event : batch.events()) {

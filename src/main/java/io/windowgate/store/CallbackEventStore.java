@@ -58,13 +58,6 @@ public final class CallbackEventStore {
     private static final String GONE = "CASE WHEN EXISTS (SELECT 1 FROM callback_event g WHERE g.stream_key = "
             + "e.stream_key AND g.state = ? AND g.id < e.id AND COALESCE(g.url, '') = COALESCE(e.url, '')) "
             + "THEN 1 ELSE 0 END AS gone";
-    /** What an event keeps as it is when it moves to callback_sent; state, attempts and finished_at are the move's. */
-    private static final List<String> KEPT_COLUMNS = List.of("id", "event_id", "type", "stream_key", "url",
-            "notification_id", "status", "previous_status", "route", "wamid", "error_code", "error_title",
-            "error_details", "source", "recipient", "business_number", "closes_at", "payload", "occurred_at",
-            "next_attempt_at", "retry_since");
-    private static final Set<String> TIME_COLUMNS = Set.of("closes_at", "occurred_at", "next_attempt_at",
-            "retry_since");
 
     private final DataSource dataSource;
     private final Dialect dialect;
@@ -139,7 +132,7 @@ public final class CallbackEventStore {
      * {@link #claimDue(String, Instant, int)}, after recording in the same transaction that the receivers took the
      * events {@code sent} (2xx): one commit for both, and the next events of those streams can be claimed at once.
      */
-    public List<Event> claimDue(String owner, Instant leaseUntil, int limit, List<Long> sent) throws SQLException {
+    public List<Event> claimDue(String owner, Instant leaseUntil, int limit, List<Event> sent) throws SQLException {
         Instant now = clock.instant();
         if (!leases) {
             for (Long id = settled.poll(); id != null; id = settled.poll()) {
@@ -192,7 +185,7 @@ public final class CallbackEventStore {
         });
         if (!leases) {
             // the events recorded SENT above are no longer pending: the read did not return them
-            sent.forEach(held::remove);
+            sent.forEach(e -> held.remove(e.id()));
             claimed.forEach(e -> held.add(e.id()));
         }
         return claimed;
@@ -221,69 +214,50 @@ public final class CallbackEventStore {
     }
 
     /** The receiver took the events (2xx): they move to callback_sent. */
-    public void markSent(List<Long> ids) throws SQLException {
-        if (ids.isEmpty()) {
+    public void markSent(List<Event> taken) throws SQLException {
+        if (taken.isEmpty()) {
             return;
         }
         Instant now = clock.instant();
         Jdbc.inTransaction(dataSource, c -> {
-            writeSent(c, ids, now);
+            writeSent(c, taken, now);
             return null;
         });
-        ids.forEach(this::settle);
+        taken.forEach(e -> settle(e.id()));
     }
 
     /**
-     * Moves the events a receiver took from callback_event to callback_sent (V21): each is read, deleted if still
-     * PENDING, and written to callback_sent as read, so an event that changed meanwhile (stopped by a 410 on
-     * another event of its stream) stays as it is, and one already moved (delivered twice after a lease ran out) is
-     * not moved again.
+     * Moves the events a receiver took from callback_event to callback_sent (V21), as they were claimed: each is deleted
+     * if still PENDING and written to callback_sent, so an event that changed meanwhile (stopped by a 410 on another
+     * event of its stream) stays as it is, and one already moved (delivered twice after a lease ran out) is not moved
+     * again. A claimed event's row does not change while it is claimed, so the claim's copy is the row.
      */
-    private static void writeSent(Connection c, List<Long> ids, Instant now) throws SQLException {
-        String kept = String.join(", ", KEPT_COLUMNS);
-        List<Object[]> rows = new ArrayList<>(ids.size());
-        try (PreparedStatement s = c.prepareStatement("SELECT " + kept + ", attempts FROM callback_event "
-                + "WHERE id = ? AND state = ?")) {
-            for (long id : ids) {
-                Jdbc.bind(s, id, State.PENDING.name());
-                try (ResultSet rs = s.executeQuery()) {
-                    if (rs.next()) {
-                        Object[] row = new Object[KEPT_COLUMNS.size() + 3];
-                        for (int i = 0; i < KEPT_COLUMNS.size(); i++) {
-                            String column = KEPT_COLUMNS.get(i);
-                            row[i] = TIME_COLUMNS.contains(column) ? Jdbc.instant(rs, column) : rs.getObject(column);
-                        }
-                        row[row.length - 3] = State.SENT.name();
-                        row[row.length - 2] = rs.getInt("attempts") + 1;
-                        row[row.length - 1] = now;
-                        rows.add(row);
-                    }
-                }
-            }
-        }
-        if (rows.isEmpty()) {
-            return;
-        }
-        List<Object[]> moved = new ArrayList<>(rows.size());
+    private static void writeSent(Connection c, List<Event> taken, Instant now) throws SQLException {
+        List<Event> moved = new ArrayList<>(taken.size());
         try (PreparedStatement s = c.prepareStatement("DELETE FROM callback_event WHERE id = ? AND state = ?")) {
-            for (Object[] row : rows) {
-                Jdbc.bind(s, row[0], State.PENDING.name());
+            for (Event e : taken) {
+                Jdbc.bind(s, e.id(), State.PENDING.name());
                 s.addBatch();
             }
             int[] counts = s.executeBatch();
             for (int i = 0; i < counts.length; i++) {
                 if (counts[i] != 0) {
-                    moved.add(rows.get(i));
+                    moved.add(taken.get(i));
                 }
             }
         }
         if (moved.isEmpty()) {
             return;
         }
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO callback_sent (" + kept + ", state, attempts, "
-                + "finished_at) VALUES (" + Jdbc.marks(KEPT_COLUMNS.size() + 3) + ")")) {
-            for (Object[] row : moved) {
-                Jdbc.bind(s, row);
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO callback_sent (id, event_id, type, stream_key, url, "
+                + "notification_id, status, previous_status, route, wamid, error_code, error_title, error_details, "
+                + "source, recipient, business_number, closes_at, payload, occurred_at, state, attempts, "
+                + "next_attempt_at, retry_since, finished_at) VALUES (" + Jdbc.marks(24) + ")")) {
+            for (Event e : moved) {
+                Jdbc.bind(s, e.id(), e.eventId(), e.type(), e.streamKey(), e.url(), e.notificationId(), e.status(),
+                        e.previousStatus(), e.route(), e.wamid(), e.errorCode(), e.errorTitle(), e.errorDetails(),
+                        e.source(), e.recipient(), e.businessNumber(), e.closesAt(), e.payload(), e.occurredAt(),
+                        State.SENT.name(), e.attempts() + 1, now, e.retrySince(), now);
                 s.addBatch();
             }
             s.executeBatch();

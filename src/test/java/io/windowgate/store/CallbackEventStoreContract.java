@@ -107,13 +107,13 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
         assertThat(events.claimDue("cb-b", LEASE, 10)).as("claimed, or behind a claimed one").isEmpty();
 
         events.retryLater(first.get(0).id(), T0.plusSeconds(30), "HTTP 500");
-        events.markSent(List.of(first.get(1).id()));
+        events.markSent(List.of(first.get(1)));
         assertThat(events.claimDue("cb-b", LEASE, 10)).as("n1's SENT waits behind its QUEUED's retry").isEmpty();
 
         clock.advance(Duration.ofSeconds(30));
         Event retried = events.claimDue("cb-b", T0.plusSeconds(90), 10).get(0);
         assertThat(retried.status()).isEqualTo("QUEUED");
-        assertThat(events.claimDue("cb-b", T0.plusSeconds(90), 10, List.of(retried.id()))).singleElement()
+        assertThat(events.claimDue("cb-b", T0.plusSeconds(90), 10, List.of(retried))).singleElement()
                 .satisfies(e -> assertThat(e.status()).isEqualTo("SENT"));
         assertThat(events.stream("n:n1").get(0).attempts()).isEqualTo(2);
     }
@@ -131,7 +131,7 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
         // n2's receiver answered 410 to another attempt meanwhile: the stop holds, the late 2xx does not undo it
         events.markGone(claimed.get("n2"), "HTTP 410");
 
-        events.markSent(List.of(n1.id(), claimed.get("n2").id()));
+        events.markSent(List.of(n1, claimed.get("n2")));
 
         assertThat(countRows("callback_event")).as("only the stopped one is left").isEqualTo(1);
         assertThat(countRows("callback_sent")).isEqualTo(1);
@@ -147,7 +147,7 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
         assertThat(events.list(State.GONE, 0, 10)).extracting(Event::notificationId).containsExactly("n2");
         assertThat(events.list(State.PENDING, 0, 10)).isEmpty();
 
-        events.markSent(List.of(n1.id()));
+        events.markSent(List.of(n1));
         assertThat(countRows("callback_sent")).as("a second 2xx for it moves nothing").isEqualTo(1);
         assertThat(statuses("n1")).as("a stream reads both tables").containsExactly("null>QUEUED");
     }
@@ -185,7 +185,7 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
         assertThat(alone.claimDue("node", LEASE, 10)).isEmpty();
 
         alone.retryLater(first.get(0).id(), T0.plusSeconds(30), "HTTP 500");
-        assertThat(alone.claimDue("node", LEASE, 10, List.of(first.get(1).id()))).as("retried later, sent").isEmpty();
+        assertThat(alone.claimDue("node", LEASE, 10, List.of(first.get(1)))).as("retried later, sent").isEmpty();
         clock.advance(Duration.ofSeconds(30));
         assertThat(alone.claimDue("node", LEASE, 10)).extracting(Event::id).containsExactly(first.get(0).id());
 
@@ -311,14 +311,14 @@ abstract class CallbackEventStoreContract extends StoreTestSupport {
             notifications.insert(sessionText("old" + i, ALICE), Status.QUEUED);
         }
         java.util.Map<String, Event> old = byNotification(events.claimDue("cb-a", LEASE, 10));
-        events.markSent(List.of(old.get("old0").id(), old.get("old1").id(), old.get("old2").id()));
+        events.markSent(List.of(old.get("old0"), old.get("old1"), old.get("old2")));
         events.markGone(old.get("old3"), "410");
         events.markFailed(old.get("old4").id(), true, "given up");
         clock.advance(Duration.ofDays(2));
         notifications.insert(sessionText("young0", BOB), Status.QUEUED);
         notifications.insert(sessionText("young1", BOB), Status.QUEUED);
         java.util.Map<String, Event> young = byNotification(events.claimDue("cb-a", T0.plus(Duration.ofDays(3)), 10));
-        events.markSent(List.of(young.get("young0").id()));
+        events.markSent(List.of(young.get("young0")));
         clock.advance(Duration.ofDays(5).plusSeconds(1));
         Instant weekAgo = clock.instant().minus(Duration.ofDays(7));
 
