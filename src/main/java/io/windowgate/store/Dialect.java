@@ -37,6 +37,11 @@ public enum Dialect {
         return this == HSQLDB ? "CAST(UUID() AS VARCHAR(36))" : "CAST(gen_random_uuid() AS VARCHAR(36))";
     }
 
+    /** A condition true when {@code column} is none of the values of the one array parameter it binds. */
+    public String notInArray(String column) {
+        return this == HSQLDB ? column + " NOT IN (UNNEST(?))" : column + " <> ALL (?)";
+    }
+
     /** Whether {@code SELECT … FOR UPDATE SKIP LOCKED} is understood. */
     public boolean skipLocked() {
         return skipLocked;
