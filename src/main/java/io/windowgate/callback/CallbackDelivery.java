@@ -75,6 +75,12 @@ public final class CallbackDelivery {
     private final HttpClient http;
     /** One slot per sender thread: events are claimed only for free slots, so none waits in a queue on its claim. */
     private final Semaphore slots;
+    /**
+     * A permit each time a host's sender finished its host's queue and gave its slot back: a claim after one that found
+     * every attempt and queue place of its receivers taken waits for this, not for a free sender thread (those come
+     * free at once for a queued batch), so a busy receiver's events are not claimed only to be handed back.
+     */
+    private final Semaphore hostFreed = new Semaphore(0);
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     /** Events the receivers took (2xx), not yet recorded: poll records them with its next claim. */
     private final Queue<Event> sent = new ConcurrentLinkedQueue<>();
@@ -109,6 +115,7 @@ public final class CallbackDelivery {
             if (free == 0) {
                 return handed;
             }
+            hostFreed.drainPermits();
             List<Event> acks = takeAcks();
             int limit = free * settings.batchSize();
             List<Event> claimed;
@@ -122,15 +129,22 @@ public final class CallbackDelivery {
             List<Batch> batches = batches(claimed);
             int used = Math.min(free, batches.size());
             slots.release(free - used);
+            boolean busy = false;
             for (Batch batch : batches.subList(0, used)) {
-                dispatch(batch);
+                busy |= !dispatch(batch);
             }
             // more receivers than free senders (each batch goes to one URL): the rest is due again at once
             for (Batch batch : batches.subList(used, batches.size())) {
                 handBack(batch, Duration.ZERO);
             }
             handed += claimed.size();
-            if (claimed.size() < limit || !slots.tryAcquire(half, BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (claimed.size() < limit) {
+                break;
+            }
+            if (busy && !hostFreed.tryAcquire(BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                break;
+            }
+            if (!slots.tryAcquire(half, BATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 break;
             }
             slots.release(half);
@@ -211,9 +225,9 @@ public final class CallbackDelivery {
      * Hands a batch to a sender thread, or, when its receiver's host has callbacks.per-host-concurrency attempts under
      * way, to that host's queue (at most as long again), which the host's next free sender takes from: a slow
      * receiver's events wait in memory instead of being handed back to the database and claimed again at every poll.
-     * Beyond that, the batch is handed back, due again shortly.
+     * Beyond that, the batch is handed back, due again shortly, and false is returned.
      */
-    private void dispatch(Batch batch) {
+    private boolean dispatch(Batch batch) {
         if (batch.target().host() == null) {
             senders.execute(() -> {
                 try {
@@ -222,21 +236,22 @@ public final class CallbackDelivery {
                     slots.release();
                 }
             });
-            return;
+            return true;
         }
         Host host = hosts.computeIfAbsent(batch.target().host(), h -> new Host(settings.perHost()));
         if (host.slots.tryAcquire()) {
             senders.execute(() -> deliverAll(batch, host));
-            return;
+            return true;
         }
         slots.release();
         synchronized (host) {
             if (host.waiting.size() < settings.perHost()) {
                 host.waiting.add(batch);
-                return;
+                return true;
             }
         }
         handBack(batch, HOST_BUSY_WAIT);
+        return false;
     }
 
     /** Delivers the batch, then the ones waiting for the same host, in this thread, holding one host slot. */
@@ -252,6 +267,7 @@ public final class CallbackDelivery {
         } finally {
             host.slots.release();
             slots.release();
+            hostFreed.release();
         }
     }
 
