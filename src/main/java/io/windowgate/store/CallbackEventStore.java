@@ -21,12 +21,14 @@ import javax.sql.DataSource;
  * The events for the source systems, the outbox of callback-delivery: status events are written by the database
  * itself in the transaction of each status change (migration V17.1), the others here. callback_event holds the events
  * still to be delivered and those that never will be (FAILED, GONE); one a receiver took moves to callback_sent (V21),
- * so the table every status change writes to stays small whatever the retention keeps. Claims
- * work like the notification outbox's ({@link OutboxClaims}): a lease per node, a conditional update, SKIP LOCKED on
- * PostgreSQL. An embedded HSQLDB serves one node, so there a claim is kept in memory instead of written to the row:
- * each write of an event row is logged whole by HSQLDB, and the lease's write was a third of an event's writes. Should
- * the node die, its claimed events are simply due at the restart. Only the first pending event of a stream (one notification, one customer's messages, one window) is ever
- * claimed, so a stream's events reach the receiver in the order they happened, whichever node delivers them.
+ * so the table every status change writes to stays small whatever the retention keeps.
+ *
+ * <p>Claims work like the notification outbox's ({@link OutboxClaims}): a lease per node, a conditional update, SKIP
+ * LOCKED on PostgreSQL. An embedded HSQLDB serves one node, so there a claim is kept in memory instead of written to
+ * the row: each write of an event row is logged whole by HSQLDB, and the lease's write was a third of an event's
+ * writes. Should the node die, its claimed events are simply due at the restart. Only the first pending event of a
+ * stream (one notification, one customer's messages, one window) is ever claimed, so a stream's events reach the
+ * receiver in the order they happened, whichever node delivers them.
  */
 public final class CallbackEventStore {
 
