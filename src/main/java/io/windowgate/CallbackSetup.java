@@ -1,7 +1,6 @@
 package io.windowgate;
 
 import java.security.SecureRandom;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -14,6 +13,7 @@ import io.windowgate.callback.CallbackUrls;
 import io.windowgate.callback.Callbacks;
 import io.windowgate.callback.CallbacksApi;
 import io.windowgate.callback.SandboxCallbacks;
+import io.windowgate.http.ProviderConnections;
 import io.windowgate.notification.BusinessNumbers;
 import io.windowgate.store.CallbackEventStore;
 import org.apache.camel.CamelContext;
@@ -59,7 +59,7 @@ final class CallbackSetup {
     }
 
     static void bind(CamelContext context, Settings settings, Stores stores, BusinessNumbers numbers, Clock clock)
-            throws SQLException {
+            throws Exception {
         Registry registry = context.getRegistry();
         CallbackUrls urls = new CallbackUrls(Boolean.parseBoolean(settings.get("callbacks.allow-private")));
         String defaultUrl = receiver(settings, urls, "callbacks.url");
@@ -101,8 +101,13 @@ final class CallbackSetup {
                 concurrency);
         registry.bind("callbacks", callbacks);
         registry.bind("callbackEventStore", events);
+        // a pool of their own, so receivers never take the connections the WhatsApp senders need
+        ProviderConnections receivers = new ProviderConnections(perHost, concurrency, delivery.timeout(),
+                delivery.timeout());
+        context.addService(receivers, true, true);
         registry.bind("callbackDelivery", new CallbackDelivery(events, new CallbackBodies(numbers), signature, urls,
-                delivery, senders, "node-" + UUID.randomUUID().toString().substring(0, 8), clock));
+                delivery, receivers.manager(), senders, "node-" + UUID.randomUUID().toString().substring(0, 8),
+                clock));
         registry.bind("callbacksApi", new CallbacksApi(events, stores.notifications));
         registry.bind("sandboxCallbacks", new SandboxCallbacks(signature, clock));
         if (!defaultUrl.isBlank() || !inboundUrl.isBlank()) {

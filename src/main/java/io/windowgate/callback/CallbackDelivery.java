@@ -2,11 +2,9 @@ package io.windowgate.callback;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,18 +18,28 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.windowgate.store.CallbackEventStore;
 import io.windowgate.store.CallbackEventStore.Event;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.io.HttpClientConnectionManager;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.io.EofSensorInputStream;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.io.Closer;
+import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +52,14 @@ import org.slf4j.LoggerFactory;
  * that receiver's events for that notification. At most callbacks.per-host-concurrency requests go to one host at a
  * time, so a slow or dead receiver holds only that many threads and the other receivers' events go on.
  *
- * <p>The JDK's HttpClient rather than camel-http: each event has its own URL (a notification may name its receiver),
- * which through a Camel endpoint would create and cache an endpoint per URL, and the body of the receiver's answer is
- * discarded as it arrives instead of being read into memory (a receiver may answer anything, 10 MB included).
+ * <p>Apache HttpClient (the one camel-http uses for WhatsApp, so its code is already compiled hot) directly rather than
+ * through a Camel endpoint: each event has its own URL (a notification may name its receiver), which through Camel
+ * would create and cache an endpoint per URL. It is the blocking client, on the sender's own thread: the JDK's
+ * HttpClient handed every request and answer between its selector and worker threads, which cost more CPU than the
+ * request itself at thousands of events a second. Connections are pooled per receiver host (at most
+ * callbacks.per-host-concurrency each), checked after a pause and evicted when idle. A receiver's answer is read only
+ * as far as its status and headers; its body is discarded, and one longer than {@link #DRAIN_LIMIT} or slower than
+ * callbacks.timeout ends its connection instead of being read (a receiver may answer anything, 10 MB included).
  */
 public final class CallbackDelivery {
 
@@ -58,6 +71,9 @@ public final class CallbackDelivery {
     /** The longest one tick of callback-delivery claims for; the next tick goes on. */
     private static final Duration TICK_LIMIT = Duration.ofSeconds(5);
     private static final String USER_AGENT = "Windowgate-Callbacks/1";
+    /** The most of an answer's body read (and discarded) to keep its connection; a longer one closes it. */
+    static final int DRAIN_LIMIT = 64 * 1024;
+    private static final ContentType JSON = ContentType.create("application/json");
 
     /** The receivers and the rules of retrying. */
     public record Settings(String defaultUrl, String inboundUrl, Duration timeout, Duration initialDelay,
@@ -72,7 +88,7 @@ public final class CallbackDelivery {
     private final ExecutorService senders;
     private final Clock clock;
     private final String owner;
-    private final HttpClient http;
+    private final CloseableHttpClient http;
     /** One slot per sender thread: events are claimed only for free slots, so none waits in a queue on its claim. */
     private final Semaphore slots;
     /**
@@ -86,7 +102,8 @@ public final class CallbackDelivery {
     private final Queue<Event> sent = new ConcurrentLinkedQueue<>();
 
     public CallbackDelivery(CallbackEventStore store, CallbackBodies bodies, CallbackSignature signature,
-            CallbackUrls urls, Settings settings, ExecutorService senders, String owner, Clock clock) {
+            CallbackUrls urls, Settings settings, HttpClientConnectionManager connections, ExecutorService senders,
+            String owner, Clock clock) {
         this.store = store;
         this.bodies = bodies;
         this.signature = signature;
@@ -96,8 +113,13 @@ public final class CallbackDelivery {
         this.owner = owner;
         this.clock = clock;
         this.slots = new Semaphore(settings.concurrency());
-        this.http = HttpClient.newBuilder().connectTimeout(settings.timeout())
-                .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
+        Timeout timeout = Timeout.ofMilliseconds(settings.timeout().toMillis());
+        // redirects are answers like any other (retried), and so is every failure: no retries of the client's own
+        this.http = HttpClients.custom().setConnectionManager(connections).setConnectionManagerShared(true)
+                .setDefaultRequestConfig(RequestConfig.custom().setConnectionRequestTimeout(timeout)
+                        .setResponseTimeout(timeout).setRedirectsEnabled(false).build())
+                .disableRedirectHandling().disableAutomaticRetries().disableCookieManagement()
+                .disableContentCompression().disableAuthCaching().setUserAgent(USER_AGENT).build();
     }
 
     /**
@@ -419,62 +441,59 @@ public final class CallbackDelivery {
     }
 
     private Answer post(URI uri, byte[] body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(settings.timeout())
-                .header("Content-Type", "application/json").header("User-Agent", USER_AGENT)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpPost request = new HttpPost(uri);
+        request.setEntity(new ByteArrayEntity(body, JSON));
         if (signature.canSign()) {
-            request.header(CallbackSignature.HEADER, signature.sign(clock.instant().getEpochSecond(), body));
+            request.setHeader(CallbackSignature.HEADER, signature.sign(clock.instant().getEpochSecond(), body));
         }
-        // send, not sendAsync: the JDK's sendAsync hands each answer to the common pool, which on a machine of two
-        // cores or fewer starts a new thread per answer (23,000 threads for 10,000 notifications' events). The
-        // request's timeout bounds the wait for the answer's head; its body, of any size, is discarded as it
-        // arrives without anyone waiting for it (DiscardedBody), so a slow body holds neither a thread nor memory.
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        ClassicHttpResponse answer;
         try {
-            HttpResponse<Void> answer = http.send(request.build(), head -> new DiscardedBody());
-            return new Answer(answer.statusCode(), retryAfter(answer.headers().firstValue("Retry-After").orElse(null)),
-                    null);
-        } catch (java.net.http.HttpTimeoutException e) {
+            answer = http.executeOpen(null, request, null);
+        } catch (SocketTimeoutException e) {
             return new Answer(0, null, "no answer within callbacks.timeout (" + settings.timeout() + ")");
         } catch (IOException e) {
             return new Answer(0, null, "request failed: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Answer(0, null, "interrupted while waiting for the receiver (the node is stopping)");
+        }
+        try {
+            Header retryAfter = answer.getFirstHeader("Retry-After");
+            discard(answer.getEntity(), deadline);
+            return new Answer(answer.getCode(), retryAfter(retryAfter == null ? null : retryAfter.getValue()), null);
+        } finally {
+            // after its body was read to the end or its connection ended: nothing left to fail that matters
+            Closer.closeQuietly(answer);
         }
     }
 
     /**
-     * An answer's body, done with as soon as the head is in (like the JDK's own InputStream handler, whose body is
-     * ready before it is read) and drained in the background, so that the connection goes back to the pool once the
-     * receiver has sent it all.
+     * Reads an answer's body to its end and discards it, so that its connection serves the next event; a body longer
+     * than {@link #DRAIN_LIMIT}, or still coming when callbacks.timeout has passed since the request, ends the
+     * connection instead. The status is in either way.
      */
-    private static final class DiscardedBody implements HttpResponse.BodySubscriber<Void> {
-        private final CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
-
-        @Override
-        public CompletionStage<Void> getBody() {
-            return done;
+    private static void discard(HttpEntity body, long deadline) {
+        if (body == null) {
+            return;
         }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> item) {
-            // discarded
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            // the status is in; a body cut short changes nothing
-        }
-
-        @Override
-        public void onComplete() {
-            // nothing to hand over
+        try {
+            InputStream in = body.getContent();
+            byte[] buffer = new byte[8192];
+            long read = 0;
+            int n;
+            while (read <= DRAIN_LIMIT && System.nanoTime() < deadline) {
+                n = in.read(buffer);
+                if (n < 0) {
+                    return;
+                }
+                read += n;
+            }
+            if (in instanceof EofSensorInputStream sensor) {
+                sensor.abort();
+            } else {
+                in.close();
+            }
+        } catch (IOException | RuntimeException cutShort) {
+            // the status is in; a body cut short changes nothing, and its connection is not reused
         }
     }
 

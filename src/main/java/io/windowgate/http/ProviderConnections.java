@@ -12,8 +12,8 @@ import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * The pooled connections of the outbound HTTP calls (the Cloud API, the CRM feed), shared by Camel's http and https
- * components. A server closes a keep-alive connection that stayed idle for its keep-alive timeout without telling the
+ * The pooled connections of the outbound HTTP calls: the Cloud API and the CRM feed (shared by Camel's http and https
+ * components), and, in a pool of their own, the event receivers (callbacks). A server closes a keep-alive connection that stayed idle for its keep-alive timeout without telling the
  * client, and the client learns it only when it sends on it: the request is lost on the way, and a send's outcome is
  * then unknown although it never reached the provider. Camel's own pool neither checks nor evicts idle connections, so
  * this one does both:
