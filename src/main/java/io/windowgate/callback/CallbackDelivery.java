@@ -73,6 +73,12 @@ public final class CallbackDelivery {
     private static final String USER_AGENT = "Windowgate-Callbacks/1";
     /** The most of an answer's body read (and discarded) to keep its connection; a longer one closes it. */
     static final int DRAIN_LIMIT = 64 * 1024;
+    /**
+     * With one event per POST, the events a sender takes for one receiver at a time and POSTs one after the other:
+     * claims then take many events at once instead of one per free sender (each claim reads past the events in flight
+     * and those waiting behind an earlier event of their notification, so a claim per event cost more than the event).
+     */
+    static final int RUN = 16;
     private static final ContentType JSON = ContentType.create("application/json");
 
     /** The receivers and the rules of retrying. */
@@ -91,10 +97,13 @@ public final class CallbackDelivery {
     private final CloseableHttpClient http;
     /** One slot per sender thread: events are claimed only for free slots, so none waits in a queue on its claim. */
     private final Semaphore slots;
+    /** Events a sender takes at a time: a POST's worth, or with one event per POST a run of them. */
+    private final int perSender;
     /**
      * A permit each time a host's sender finished its host's queue and gave its slot back: a claim after one that found
-     * every attempt and queue place of its receivers taken waits for this, not for a free sender thread (those come
-     * free at once for a queued batch), so a busy receiver's events are not claimed only to be handed back.
+     * all of a receiver's attempts under way (its batches queued or handed back) waits for this, not for a free sender
+     * thread (those come free at once for a queued batch), so that a busy receiver's queue is refilled when it runs
+     * low, and its events are not claimed only to be handed back.
      */
     private final Semaphore hostFreed = new Semaphore(0);
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
@@ -113,6 +122,7 @@ public final class CallbackDelivery {
         this.owner = owner;
         this.clock = clock;
         this.slots = new Semaphore(settings.concurrency());
+        this.perSender = settings.batchSize() > 1 ? settings.batchSize() : RUN;
         Timeout timeout = Timeout.ofMilliseconds(settings.timeout().toMillis());
         // redirects are answers like any other (retried), and so is every failure: no retries of the client's own
         this.http = HttpClients.custom().setConnectionManager(connections).setConnectionManagerShared(true)
@@ -139,7 +149,7 @@ public final class CallbackDelivery {
             }
             hostFreed.drainPermits();
             List<Event> acks = takeAcks();
-            int limit = free * settings.batchSize();
+            int limit = free * perSender;
             List<Event> claimed;
             try {
                 claimed = store.claimDue(owner, leaseUntil(), limit, acks);
@@ -176,9 +186,10 @@ public final class CallbackDelivery {
     }
 
     /**
-     * The claimed events as POSTs: those to the same URL together, up to callbacks.batch-size each, in the order
-     * claimed. An event that goes nowhere (refused, no receiver, stopped by 410) is one of its own. A batch holds at
-     * most one event per stream, since only the first pending event of a stream is claimed.
+     * The claimed events as the senders' shares: those to the same URL together, up to callbacks.batch-size each (one
+     * POST), or with one event per POST up to {@link #RUN} (POSTed one after the other), in the order claimed. An event
+     * that goes nowhere (refused, no receiver, stopped by 410) is one of its own. A batch holds at most one event per
+     * stream, since only the first pending event of a stream is claimed.
      */
     private List<Batch> batches(List<Event> claimed) {
         List<Batch> batches = new ArrayList<>();
@@ -190,7 +201,7 @@ public final class CallbackDelivery {
                 continue;
             }
             Batch batch = open.get(target.uri());
-            if (batch == null || batch.events().size() >= settings.batchSize()) {
+            if (batch == null || batch.events().size() >= perSender) {
                 batch = new Batch(new ArrayList<>(), target);
                 open.put(target.uri(), batch);
                 batches.add(batch);
@@ -200,7 +211,7 @@ public final class CallbackDelivery {
         return batches;
     }
 
-    /** Events POSTed together, to one URL (or one event that goes nowhere). */
+    /** Events for one sender, to one URL: one POST, or a run of single-event POSTs (or one event that goes nowhere). */
     private record Batch(List<Event> events, Target target) {
     }
 
@@ -247,7 +258,7 @@ public final class CallbackDelivery {
      * Hands a batch to a sender thread, or, when its receiver's host has callbacks.per-host-concurrency attempts under
      * way, to that host's queue (at most as long again), which the host's next free sender takes from: a slow
      * receiver's events wait in memory instead of being handed back to the database and claimed again at every poll.
-     * Beyond that, the batch is handed back, due again shortly, and false is returned.
+     * Beyond that, the batch is handed back, due again shortly. Returns whether the batch went to a sender at once.
      */
     private boolean dispatch(Batch batch) {
         if (batch.target().host() == null) {
@@ -269,7 +280,7 @@ public final class CallbackDelivery {
         synchronized (host) {
             if (host.waiting.size() < settings.perHost()) {
                 host.waiting.add(batch);
-                return true;
+                return false;
             }
         }
         handBack(batch, HOST_BUSY_WAIT);
@@ -325,15 +336,40 @@ public final class CallbackDelivery {
         return new Target(uri, uri.getHost() + ":" + uri.getPort(), null);
     }
 
-    /** One attempt at a batch; every outcome is stored (a failure to store it leaves the claim to run out). */
+    /**
+     * One attempt at a batch, or with one event per POST at each event of the run in turn; every outcome is stored (a
+     * failure to store it leaves the claim to run out). A run stops at the first event its receiver did not take: the
+     * rest wait as long as that one, without an attempt counted, so a receiver that is down gets one request per run
+     * rather than one per event. It stops too once callbacks.timeout has passed since it began, the rest due at once,
+     * so that a slow receiver's run ends well within the claim.
+     */
     void deliver(Batch batch) {
+        if (settings.batchSize() > 1 || batch.events().size() == 1) {
+            deliverOnce(batch);
+            return;
+        }
+        List<Event> run = batch.events();
+        long end = System.nanoTime() + settings.timeout().toNanos();
+        for (int i = 0; i < run.size(); i++) {
+            Duration wait = deliverOnce(new Batch(new ArrayList<>(List.of(run.get(i))), batch.target()));
+            boolean last = i == run.size() - 1;
+            if (!last && (wait != null || System.nanoTime() - end > 0)) {
+                handBack(new Batch(run.subList(i + 1, run.size()), batch.target()), wait == null ? Duration.ZERO : wait);
+                return;
+            }
+        }
+    }
+
+    /** One attempt at a batch: null when it went (taken, stopped, given up), else how long until it is tried again. */
+    private Duration deliverOnce(Batch batch) {
         try {
-            attempt(batch);
+            return attempt(batch);
         } catch (SQLException | RuntimeException e) {
             Event first = batch.events().get(0);
             LOG.warn("Event {} ({}){}: could not record the attempt ({}); sent again when its claim ends",
                     first.eventId(), first.type(), others(batch), e.toString());
             batch.events().forEach(event -> store.unclaim(event.id()));
+            return Duration.ZERO;
         }
     }
 
@@ -342,7 +378,7 @@ public final class CallbackDelivery {
         return more == 0 ? "" : " and " + more + " more";
     }
 
-    private void attempt(Batch batch) throws SQLException {
+    private Duration attempt(Batch batch) throws SQLException {
         Target target = batch.target();
         if (target.uri() == null) {
             for (Event event : batch.events()) {
@@ -352,7 +388,7 @@ public final class CallbackDelivery {
                     store.markFailed(event.id(), false, target.refusal());
                 }
             }
-            return;
+            return null;
         }
         URI uri = target.uri();
         Answer answer = post(uri, body(batch.events()));
@@ -360,6 +396,7 @@ public final class CallbackDelivery {
             // recorded with the next claim, one transaction for many; should this node die first, the events are sent
             // again after their lease (at least once, the same eventIds)
             sent.addAll(batch.events());
+            return null;
         } else if (answer.status() == 410) {
             int stopped = 0;
             for (Event event : batch.events()) {
@@ -369,9 +406,9 @@ public final class CallbackDelivery {
             Event first = batch.events().get(0);
             LOG.info("Event {} ({}){}: {} answered 410 Gone; {} events of their streams not sent", first.eventId(),
                     first.type(), others(batch), uri.getHost(), stopped);
-        } else {
-            failed(batch, uri, answer);
+            return null;
         }
+        return failed(batch, uri, answer);
     }
 
     /**
@@ -394,7 +431,8 @@ public final class CallbackDelivery {
         return array.toByteArray();
     }
 
-    private void failed(Batch batch, URI uri, Answer answer) throws SQLException {
+    /** Stores a failed attempt: each event retried later, or FAILED past callbacks.max-age; returns the longest wait. */
+    private Duration failed(Batch batch, URI uri, Answer answer) throws SQLException {
         Instant now = clock.instant();
         String error = answer.error() != null ? answer.error() : "the receiver answered HTTP " + answer.status();
         Duration longest = Duration.ZERO;
@@ -423,6 +461,7 @@ public final class CallbackDelivery {
             LOG.info("Event {} ({}){} to {}: {}; attempt {} failed, {} retried in up to {} ms", first.eventId(),
                     first.type(), others(batch), uri.getHost(), error, attempts, retried, longest.toMillis());
         }
+        return longest;
     }
 
     /**
