@@ -71,7 +71,7 @@ public final class LoopBenchmark {
                     Double.parseDouble(env.getOrDefault("JITTER", "0.25")),
                     Integer.parseInt(env.getOrDefault("MESSAGES", "20000")),
                     Integer.parseInt(env.getOrDefault("WARMUP", "2000")), webhooks, database, senders,
-                    env.getOrDefault("HEAP", "256m"), env.getOrDefault("CALLBACKS_URL", "").trim(),
+                    env.getOrDefault("HEAP", "256m"), env.getOrDefault("CALLBACKS_URL", "{receiver}").trim(),
                     Integer.parseInt(env.getOrDefault("WEBHOOK_THREADS", "16")),
                     Integer.parseInt(env.getOrDefault("RECIPIENTS", "10000")),
                     jfr.isEmpty() ? null : Path.of(jfr).toAbsolutePath(),
