@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,10 +17,8 @@ import java.util.Properties;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,16 +26,14 @@ import org.junit.jupiter.api.Test;
  * notification, so each notification's events still arrive in order; a batch the receiver refuses is sent again with
  * the same eventIds.
  */
-class CallbackBatchesRouteTest extends RouteTestSupport {
+class CallbackBatchesRouteTest extends CallbackReceiverSupport {
 
     private static final int BATCH = 10;
     private static final int NOTIFICATIONS = 30;
-    private WireMockServer receiver;
 
     @Override
     Properties extraProperties() {
-        receiver = new WireMockServer(options().dynamicPort());
-        receiver.start();
+        startReceiver();
         // a receiver that takes a while, one request at a time: events gather meanwhile and go in batches
         receiver.stubFor(post(urlPathEqualTo("/events")).inScenario("first").whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(aResponse().withStatus(500)).willSetStateTo("fine"));
@@ -52,13 +47,6 @@ class CallbackBatchesRouteTest extends RouteTestSupport {
         p.setProperty("callbacks.retry.initial-delay", "PT0.1S");
         p.setProperty("callbacks.retry.max-delay", "PT0.3S");
         return p;
-    }
-
-    @AfterEach
-    void stopReceiver() {
-        if (receiver != null) {
-            receiver.stop();
-        }
     }
 
     private List<LoggedRequest> requests() {

@@ -4,7 +4,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,25 +11,21 @@ import java.time.Duration;
 import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.windowgate.notification.Status;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Receivers that misbehave (never answering, redirecting, answering 10 MB, answering 429 with Retry-After): each event
  * is retried or bounded by callbacks.timeout, and sending to WhatsApp goes on meanwhile.
  */
-class CallbackReceiversRouteTest extends RouteTestSupport {
+class CallbackReceiversRouteTest extends CallbackReceiverSupport {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private WireMockServer receiver;
 
     @Override
     Properties extraProperties() {
-        receiver = new WireMockServer(options().dynamicPort());
-        receiver.start();
+        startReceiver();
         Properties p = new Properties();
         p.setProperty("callbacks.timeout", "PT1S");
         p.setProperty("callbacks.retry.initial-delay", "PT0.2S");
@@ -39,21 +34,10 @@ class CallbackReceiversRouteTest extends RouteTestSupport {
         return p;
     }
 
-    @AfterEach
-    void stopReceiver() {
-        if (receiver != null) {
-            receiver.stop();
-        }
-    }
-
     private String notification(String id, String path) {
         return "{\"id\":\"" + id + "\",\"to\":\"+1415555017" + id.length() + "\",\"template\":{\"name\":\"hello\","
                 + "\"language\":\"en_US\"}" + (path == null ? "" : ",\"callbackUrl\":\"" + receiver.baseUrl() + path
                 + "\"") + "}";
-    }
-
-    private int attemptsAt(String path) {
-        return receiver.findAll(postRequestedFor(urlPathEqualTo(path))).size();
     }
 
     private JsonNode pending(String notificationId) throws Exception {
@@ -103,13 +87,13 @@ class CallbackReceiversRouteTest extends RouteTestSupport {
 
         // 10 MB answered 200: taken, the body discarded; 429: waits its Retry-After, then taken
         await().atMost(WAIT).until(() -> pending("big") == null && pending("busy") == null);
-        assertThat(attemptsAt("/busy")).isGreaterThanOrEqualTo(2);
+        assertThat(requestsAt("/busy")).isGreaterThanOrEqualTo(2);
         var firstBusy = receiver.findAll(postRequestedFor(urlPathEqualTo("/busy")));
         assertThat(Duration.between(firstBusy.get(0).getLoggedDate().toInstant(),
                 firstBusy.get(1).getLoggedDate().toInstant())).isGreaterThanOrEqualTo(Duration.ofMillis(900));
         // a redirect is not followed but retried; a receiver that never answers is cut off by callbacks.timeout
-        await().atMost(WAIT).until(() -> attemptsAt("/redirect") >= 3 && attemptsAt("/slow") >= 2);
-        assertThat(attemptsAt("/elsewhere")).isZero();
+        await().atMost(WAIT).until(() -> requestsAt("/redirect") >= 3 && requestsAt("/slow") >= 2);
+        assertThat(requestsAt("/elsewhere")).isZero();
         assertThat(pending("redirect").path("lastError").asText()).contains("HTTP 301");
         assertThat(pending("slow").path("lastError").asText()).contains("no answer within callbacks.timeout");
     }

@@ -2,9 +2,7 @@ package io.windowgate.routes;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,25 +12,21 @@ import java.util.List;
 import java.util.Properties;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import io.windowgate.notification.Status;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * One event per POST: a sender takes a run of a receiver's events and POSTs them one after another, and a run stops
  * at the first event the receiver refuses; the rest of it waits as long as that one, without an attempt.
  */
-class CallbackRunsRouteTest extends RouteTestSupport {
+class CallbackRunsRouteTest extends CallbackReceiverSupport {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final int NOTIFICATIONS = 5;
-    private WireMockServer receiver;
 
     @Override
     Properties extraProperties() {
-        receiver = new WireMockServer(options().dynamicPort());
-        receiver.start();
+        startReceiver();
         // a receiver that is down and asks for an hour; the sentinel path of the same host answers
         receiver.stubFor(post(urlPathEqualTo("/events")).willReturn(aResponse().withStatus(503)
                 .withHeader("Retry-After", "3600")));
@@ -43,17 +37,6 @@ class CallbackRunsRouteTest extends RouteTestSupport {
         p.setProperty("callbacks.per-host-concurrency", "1");
         p.setProperty("callbacks.retry.max-delay", "PT2H");
         return p;
-    }
-
-    @AfterEach
-    void stopReceiver() {
-        if (receiver != null) {
-            receiver.stop();
-        }
-    }
-
-    private int requestsAt(String path) {
-        return receiver.findAll(postRequestedFor(urlPathEqualTo(path))).size();
     }
 
     private List<JsonNode> pendingQueuedEvents() throws Exception {
