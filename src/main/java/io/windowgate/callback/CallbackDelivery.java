@@ -57,9 +57,10 @@ import org.slf4j.LoggerFactory;
  * would create and cache an endpoint per URL. It is the blocking client, on the sender's own thread: the JDK's
  * HttpClient handed every request and answer between its selector and worker threads, which cost more CPU than the
  * request itself at thousands of events a second. Connections are pooled per receiver host (at most
- * callbacks.per-host-concurrency each), checked after a pause and evicted when idle. A receiver's answer is read only
- * as far as its status and headers; its body is discarded, and one longer than {@link #DRAIN_LIMIT} or slower than
- * callbacks.timeout ends its connection instead of being read (a receiver may answer anything, 10 MB included).
+ * callbacks.per-host-concurrency each), checked after a pause and evicted when idle. Only a receiver's status and
+ * headers count; its body is read to its end and discarded, so that the connection is kept, unless it is longer than
+ * {@link #DRAIN_LIMIT} or slower than callbacks.timeout: then the connection ends instead (a receiver may answer
+ * anything, 10 MB included).
  */
 public final class CallbackDelivery {
 
@@ -354,7 +355,8 @@ public final class CallbackDelivery {
             Duration wait = deliverOnce(new Batch(new ArrayList<>(List.of(run.get(i))), batch.target()));
             boolean last = i == run.size() - 1;
             if (!last && (wait != null || System.nanoTime() - end > 0)) {
-                handBack(new Batch(run.subList(i + 1, run.size()), batch.target()), wait == null ? Duration.ZERO : wait);
+                Batch rest = new Batch(run.subList(i + 1, run.size()), batch.target());
+                handBack(rest, wait == null ? Duration.ZERO : wait);
                 return;
             }
         }
@@ -519,7 +521,7 @@ public final class CallbackDelivery {
             byte[] buffer = new byte[8192];
             long read = 0;
             int n;
-            while (read <= DRAIN_LIMIT && System.nanoTime() < deadline) {
+            while (read <= DRAIN_LIMIT && deadline - System.nanoTime() > 0) {
                 n = in.read(buffer);
                 if (n < 0) {
                     return;

@@ -42,7 +42,8 @@ class CallbackRunsRouteTest extends CallbackReceiverSupport {
     private List<JsonNode> pendingQueuedEvents() throws Exception {
         List<JsonNode> events = new ArrayList<>();
         for (JsonNode item : json.readTree(get("/api/callbacks?status=PENDING").body()).path("items")) {
-            if ("QUEUED".equals(item.path("status").asText()) && item.path("notificationId").asText().startsWith("run-")) {
+            boolean ofTheRun = item.path("notificationId").asText().startsWith("run-");
+            if (ofTheRun && "QUEUED".equals(item.path("status").asText())) {
                 events.add(item);
             }
         }
@@ -59,7 +60,8 @@ class CallbackRunsRouteTest extends CallbackReceiverSupport {
                     + "\",\"template\":{\"name\":\"hello\",\"language\":\"en_US\"}}");
         }
         postJson("/api/notifications", ADMIN_TOKEN, "{\"id\":\"sentinel\",\"to\":\"+14155550139\",\"template\":{"
-                + "\"name\":\"hello\",\"language\":\"en_US\"},\"callbackUrl\":\"" + receiver.baseUrl() + "/sentinel\"}");
+                + "\"name\":\"hello\",\"language\":\"en_US\"},\"callbackUrl\":\"" + receiver.baseUrl()
+                + "/sentinel\"}");
         await().atMost(WAIT).until(() -> statusOf("sentinel") == Status.SENT);
         for (int i = 0; i < NOTIFICATIONS; i++) {
             assertThat(statusOf("run-" + i)).isEqualTo(Status.SENT);
