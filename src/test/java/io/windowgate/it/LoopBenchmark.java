@@ -111,7 +111,8 @@ public final class LoopBenchmark {
     record Loop(int messages, double seconds, double steadyRate, int mostInOneSecond, long refused, double appCpu,
                 double standInCpu, LatencySamples.Summary lag, LatencySamples.Summary answer, long webhookFailures,
                 long lost, long repeated, List<String> notRead, String loadBefore, String loadAfter,
-                double appJit, String appThreads, String standInThreads, LatencySamples.Summary refusedShort) {
+                double appJit, String appThreads, String standInThreads, LatencySamples.Summary refusedShort,
+                String perSecond) {
 
         double rate() {
             return messages / seconds;
@@ -280,7 +281,7 @@ public final class LoopBenchmark {
         return new Loop(count, (lastSend - t0) / 1e9, steady, mostInOneSecond(timings), standIn.refused() - refused0,
                 appCpu, standInCpu, lag, answer, echo == null ? 0 : echo.failures() - webhookFailures0, lost, repeated,
                 notRead, loadBefore, loadAfter, appJit, appThreads, standInThreads,
-                since(standIn.refusedShortOfSecond(), refusedShort0));
+                since(standIn.refusedShortOfSecond(), refusedShort0), perSecond(timings, t0));
     }
 
     /** CRM push items for rows [from, to): templates to every recipient in turn. */
@@ -346,6 +347,22 @@ public final class LoopBenchmark {
         return most;
     }
 
+    /**
+     * The sends the stand-in accepted in each whole second from {@code t0} (the drop): where a rate below the cap was
+     * lost, at the start, the end or throughout.
+     */
+    private static String perSecond(BulkBenchmark.StandInTimings timings, long t0) {
+        long[] arrivals = timings.arrivals.sorted();
+        if (arrivals.length == 0) {
+            return "";
+        }
+        int[] counts = new int[(int) ((arrivals[arrivals.length - 1] - t0) / 1_000_000_000L) + 1];
+        for (long arrival : arrivals) {
+            counts[(int) Math.max(0, (arrival - t0) / 1_000_000_000L)]++;
+        }
+        return Arrays.stream(counts).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(" "));
+    }
+
     static void report(BenchReport r, Settings s, Loop m, GcLog.Figures gc, long peakRssKib, boolean webhooks) {
         r.line("");
         r.line("| figure | value |");
@@ -354,6 +371,7 @@ public final class LoopBenchmark {
                 m.rate() / effectiveCap(s), effectiveCap(s));
         r.line("| sends/s, first to last send | %,.0f (%.2f) |", m.steadyRate(), m.steadyRate() / effectiveCap(s));
         r.line("| most sends accepted in any one second | %d |", m.mostInOneSecond());
+        r.line("| sends accepted in each second from the drop | %s |", m.perSecond());
         r.line("| sends refused with 130429 | %d |", m.refused());
         if (m.refused() > 0) {
             r.line("| by how much each missed the one-second window, p50 / p95 / p99 / max, ms | %s |",
