@@ -352,9 +352,8 @@ public final class CallbackDelivery {
         List<Event> run = batch.events();
         long end = System.nanoTime() + settings.timeout().toNanos();
         for (int i = 0; i < run.size(); i++) {
-            Duration wait = deliverOnce(new Batch(new ArrayList<>(List.of(run.get(i))), batch.target()));
-            boolean last = i == run.size() - 1;
-            if (!last && (wait != null || System.nanoTime() - end > 0)) {
+            Duration wait = deliverOnce(new Batch(List.of(run.get(i)), batch.target()));
+            if (i < run.size() - 1 && (wait != null || System.nanoTime() - end > 0)) {
                 Batch rest = new Batch(run.subList(i + 1, run.size()), batch.target());
                 handBack(rest, wait == null ? Duration.ZERO : wait);
                 return;
@@ -528,10 +527,9 @@ public final class CallbackDelivery {
                 }
                 read += n;
             }
+            // the client's bodies are EOF-sensing streams: abort ends the connection, where closing would read on
             if (in instanceof EofSensorInputStream sensor) {
                 sensor.abort();
-            } else {
-                in.close();
             }
         } catch (IOException | RuntimeException cutShort) {
             // the status is in; a body cut short changes nothing, and its connection is not reused
