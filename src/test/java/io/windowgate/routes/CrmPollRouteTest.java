@@ -42,6 +42,20 @@ class CrmPollRouteTest extends RouteTestSupport {
         return context.getRegistry().lookupByNameAndType("sourceStore", SourceStore.class);
     }
 
+    /**
+     * Stubs the CRM while crm-poll is stopped, then starts it with an empty request journal: its first poll comes when
+     * the route starts, and one that came before the stubs (a 404) or while a scenario's stubs were still being added
+     * (its state can go back to the start then, so its first answer is served twice) would count as a poll of the
+     * test's.
+     */
+    private void stubCrm(Runnable stubs) throws Exception {
+        context.getRouteController().stopRoute("crm-poll");
+        stubs.run();
+        provider.resetRequests();
+        provider.resetScenarios();
+        context.getRouteController().startRoute("crm-poll");
+    }
+
     private void page(String cursor, String body) {
         var request = WireMock.get(urlPathEqualTo(FEED)).withQueryParam("tenant", equalTo("acme"))
                 .withHeader("X-Api-Key", equalTo("crm-secret"));
@@ -53,13 +67,15 @@ class CrmPollRouteTest extends RouteTestSupport {
 
     @Test
     void followsThePagesStoresTheCursorAndSends() throws Exception {
-        page("c2", "{\"items\": [], \"next\": \"c2\"}");
-        page("c1", "{\"items\": [{\"id\": \"p-3\", \"to\": \"+14155550103\", \"template\": {\"name\": "
-                + "\"order_shipped\", \"language\": \"en_US\"}}], \"next\": \"c2\"}");
-        page(null, "{\"items\": [{\"id\": \"p-1\", \"to\": \"+14155550101\", \"template\": {\"name\": "
-                + "\"order_shipped\", \"language\": \"en_US\", \"params\": [\"1\"]}}, {\"id\": \"p-bad\", \"to\": \"x\", "
-                + "\"text\": \"hi\"}, {\"id\": \"p-2\", \"to\": 14155550102, \"template\": {\"name\": "
-                + "\"order_shipped\", \"language\": \"en_US\"}}], \"next\": \"c1\"}");
+        stubCrm(() -> {
+            page("c2", "{\"items\": [], \"next\": \"c2\"}");
+            page("c1", "{\"items\": [{\"id\": \"p-3\", \"to\": \"+14155550103\", \"template\": {\"name\": "
+                    + "\"order_shipped\", \"language\": \"en_US\"}}], \"next\": \"c2\"}");
+            page(null, "{\"items\": [{\"id\": \"p-1\", \"to\": \"+14155550101\", \"template\": {\"name\": "
+                    + "\"order_shipped\", \"language\": \"en_US\", \"params\": [\"1\"]}}, {\"id\": \"p-bad\", "
+                    + "\"to\": \"x\", \"text\": \"hi\"}, {\"id\": \"p-2\", \"to\": 14155550102, \"template\": "
+                    + "{\"name\": \"order_shipped\", \"language\": \"en_US\"}}], \"next\": \"c1\"}");
+        });
 
         await().atMost(WAIT).until(() -> statusOf("p-1") == Status.SENT && statusOf("p-2") == Status.SENT
                 && statusOf("p-3") == Status.SENT);
@@ -96,16 +112,19 @@ class CrmPollRouteTest extends RouteTestSupport {
     void crmFailuresBackOffAndPollingGoesOn() throws Exception {
         java.util.function.Supplier<com.github.tomakehurst.wiremock.client.ScenarioMappingBuilder> feed =
                 () -> WireMock.get(urlPathEqualTo(FEED)).inScenario("outage");
-        provider.stubFor(feed.get().whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(503))
-                .willSetStateTo("not json"));
-        provider.stubFor(feed.get().whenScenarioStateIs("not json").willReturn(aResponse().withStatus(200)
-                .withBody("<html>maintenance</html>")).willSetStateTo("back"));
-        provider.stubFor(feed.get().whenScenarioStateIs("back").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"items\": [{\"id\": \"after-outage\", "
-                        + "\"to\": \"+14155550110\", \"template\": {\"name\": \"order_shipped\", \"language\": "
-                        + "\"en_US\"}}], \"next\": \"c1\"}")).willSetStateTo("done"));
-        provider.stubFor(feed.get().whenScenarioStateIs("done").willReturn(aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody("{\"items\": [], \"next\": \"c1\"}")));
+        stubCrm(() -> {
+            provider.stubFor(feed.get().whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(503))
+                    .willSetStateTo("not json"));
+            provider.stubFor(feed.get().whenScenarioStateIs("not json").willReturn(aResponse().withStatus(200)
+                    .withBody("<html>maintenance</html>")).willSetStateTo("back"));
+            provider.stubFor(feed.get().whenScenarioStateIs("back").willReturn(aResponse().withStatus(200)
+                    .withHeader("Content-Type", "application/json").withBody("{\"items\": [{\"id\": "
+                            + "\"after-outage\", \"to\": \"+14155550110\", \"template\": {\"name\": "
+                            + "\"order_shipped\", \"language\": \"en_US\"}}], \"next\": \"c1\"}"))
+                    .willSetStateTo("done"));
+            provider.stubFor(feed.get().whenScenarioStateIs("done").willReturn(aResponse().withStatus(200)
+                    .withHeader("Content-Type", "application/json").withBody("{\"items\": [], \"next\": \"c1\"}")));
+        });
 
         await().atMost(WAIT).until(() -> statusOf("after-outage") == Status.SENT);
         // each failure was a poll of its own: the client does not retry behind the route's back
