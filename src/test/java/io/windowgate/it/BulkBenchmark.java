@@ -182,7 +182,7 @@ public final class BulkBenchmark {
     record Phase(String label, int rows, long startNanos, long lastSendNanos, StandInTimings standIn,
                  LatencySamples.Summary roundTrip, double appCpuSeconds, double benchCpuSeconds, GcLog.Figures gc,
                  long peakRssKib, String peakRssNote, List<String> memorySeries, Double doneSeconds, int clientRetries,
-                 String loadBefore, String loadAfter) {
+                 String loadBefore, String loadAfter, String appThreads) {
 
         double seconds() {
             return (lastSendNanos - startNanos) / 1e9;
@@ -332,6 +332,7 @@ public final class BulkBenchmark {
         }
         int target = standIn.distinctIds() + count;
         String loadBefore = loadAverage();
+        Map<String, Double> appThreads0 = CpuTime.byThreadName(app.pid());
         double appCpu0 = cpuSeconds(app.pid());
         double benchCpu0 = cpuSeconds(ProcessHandle.current().pid());
 
@@ -343,6 +344,7 @@ public final class BulkBenchmark {
         double doneSeconds = secondsSince(t0);
         double appCpu = cpuSeconds(app.pid()) - appCpu0;
         double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
+        String appThreads = CpuTime.difference(appThreads0, CpuTime.byThreadName(app.pid()), 12);
         String loadAfter = loadAverage();
         if (jfr != null) {
             jcmd(app.pid(), "JFR.stop", "name=bulk");
@@ -353,7 +355,7 @@ public final class BulkBenchmark {
         checkFileFigures(name, done, count);
 
         Phase phase = new Phase(label, count, t0, lastSend, timings, LatencySamples.Summary.EMPTY, appCpu, benchCpu,
-                gcLog.sinceMark(), app.peakRssKib(), rssNote, memory, doneSeconds, 0, loadBefore, loadAfter);
+                gcLog.sinceMark(), app.peakRssKib(), rssNote, memory, doneSeconds, 0, loadBefore, loadAfter, appThreads);
         System.out.printf("   %,d rows in %.2f s = %,.0f rows/s end to end (first send after %.2f s; DONE in "
                         + "/api/files after %.2f s); app CPU %.1f s%n", count, phase.seconds(), phase.rate(),
                 phase.firstSendSeconds(), doneSeconds, appCpu);
@@ -390,7 +392,7 @@ public final class BulkBenchmark {
         double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
         standIn.listener(null);
         return new Phase(label, count, t0, lastSend, timings, run.roundTrip(), Double.NaN, benchCpu, null, -1, null,
-                List.of(), null, run.clientRetries(), loadBefore, loadAverage());
+                List.of(), null, run.clientRetries(), loadBefore, loadAverage(), "");
     }
 
     /**
@@ -699,6 +701,8 @@ public final class BulkBenchmark {
         out.add("");
         out.add("memory over the measured drop (at each tenth of the rows sent): " + String.join("; ",
                 wg.memorySeries()));
+        out.add("app CPU over the measured drop by thread group (jcmd Thread.print, names without digits; threads that "
+                + "ended meanwhile are missing): " + (wg.appThreads().isEmpty() ? "(no thread dump)" : wg.appThreads()));
         out.add(String.format("whole app run: peak RSS %d MiB (VmHWM), peak heap use %d MiB, %d GC pauses (%d full)",
                 lifetimePeakRssKib >> 10, lifetimeGc.peakBeforeMib(), lifetimeGc.pauses(), lifetimeGc.fullPauses()));
         out.add(String.format("first drop after start (%,d rows, cold JIT): %,.0f rows/s end to end", cold.rows(),

@@ -1,10 +1,13 @@
 package io.windowgate.it;
 
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -72,6 +75,36 @@ final class CpuTime {
             });
         } catch (Exception e) {
             // the process ended
+        }
+        return groups;
+    }
+
+    private static final Pattern DUMPED_THREAD = Pattern.compile("^\"(.*)\" .*?cpu=([0-9.]+)ms", Pattern.MULTILINE);
+
+    /**
+     * As {@link #byThreadGroup}, from a thread dump of a JVM ({@code jcmd PID Thread.print}, which gives each thread's
+     * CPU time and its whole name, where /proc cuts names to 15 characters and so puts every Camel thread into one
+     * group): "Camel (camel-) thread  - outbox-sender", "callback-sender-", "GC Thread", ... Empty when the dump
+     * failed.
+     */
+    static Map<String, Double> byThreadName(long pid) {
+        Map<String, Double> groups = new TreeMap<>();
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (jcmd.waitFor() != 0) {
+                return groups;
+            }
+            Matcher thread = DUMPED_THREAD.matcher(dump);
+            while (thread.find()) {
+                groups.merge(thread.group(1).replaceAll("[0-9#]", "").trim(),
+                        Double.parseDouble(thread.group(2)) / 1000, Double::sum);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.io.IOException | RuntimeException e) {
+            // no breakdown: the report says so by its empty line
         }
         return groups;
     }
