@@ -230,7 +230,7 @@ public final class LoopBenchmark {
         String loadBefore = BulkBenchmark.loadAverage();
         double appCpu0 = BulkBenchmark.cpuSeconds(app.pid());
         double standInCpu0 = CpuTime.ofThisJvm();
-        Map<String, Double> appThreads0 = CpuTime.byThreadGroup(app.pid());
+        Map<String, Double> appThreads0 = CpuTime.byThreadName(app.pid());
         Map<String, Double> standInThreads0 = CpuTime.byThreadGroup(ProcessHandle.current().pid());
         long t0 = System.nanoTime();
 
@@ -255,8 +255,8 @@ public final class LoopBenchmark {
         }
         double appCpu = BulkBenchmark.cpuSeconds(app.pid()) - appCpu0;
         double standInCpu = CpuTime.ofThisJvm() - standInCpu0;
-        Map<String, Double> appThreads1 = CpuTime.byThreadGroup(app.pid());
-        String appThreads = CpuTime.difference(appThreads0, appThreads1, 8);
+        Map<String, Double> appThreads1 = CpuTime.byThreadName(app.pid());
+        String appThreads = CpuTime.difference(appThreads0, appThreads1, 12);
         double appJit = CpuTime.compilerSeconds(appThreads1) - CpuTime.compilerSeconds(appThreads0);
         String standInThreads = CpuTime.difference(standInThreads0,
                 CpuTime.byThreadGroup(ProcessHandle.current().pid()), 8);
