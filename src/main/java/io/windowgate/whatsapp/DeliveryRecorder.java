@@ -203,8 +203,8 @@ public final class DeliveryRecorder {
                     : new NextAttempt(now.plus(retry.backoff(retriesUsed + 1)), true);
             case UNKNOWN_OUTCOME -> retriesUsed + 1 > retry.maxRetries() ? null
                     : new NextAttempt(now.plus(retry.unknownOutcomeWait()), true);
-            case THROTTLED -> new NextAttempt(gate.throttled(retryAfter != null ? retryAfter : retry.backoff(1)),
-                    false);
+            case THROTTLED -> new NextAttempt(retryAfter != null ? gate.throttled(retryAfter)
+                    : gate.throttledWithoutRetryAfter(retry.backoff(1)), false);
             case PAIR_RATE -> new NextAttempt(gate.pairLimited(n.sender(), n.to()), false);
             case ACCOUNT -> new NextAttempt(pauseSending(error), false);
             case REROUTE, PERMANENT -> null;

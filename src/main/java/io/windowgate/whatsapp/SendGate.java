@@ -52,6 +52,12 @@ public final class SendGate {
     private volatile long pauseReadAt;
     private volatile boolean pauseLogged;
     private volatile int sharedBy = 1;
+    /** The hold after the last throughput refusal without Retry-After, and when that refusal came (nanos). */
+    private long holdNanos;
+    private long lastRefusalNanos;
+
+    /** The hold after a first throughput refusal without Retry-After ({@link #throttledWithoutRetryAfter}). */
+    public static final Duration FIRST_HOLD = Duration.ofMillis(250);
 
     /**
      * How long a send may wait in {@link #admit} for its turn in Windowgate's configuration: a longer wait gives the
@@ -214,6 +220,31 @@ public final class SendGate {
         return clock.instant().plus(retryAfter);
     }
 
+    /**
+     * The provider answered a throughput error without saying how long to wait (130429 comes without Retry-After):
+     * every send is held, for {@link #FIRST_HOLD} after a first refusal, twice as long after each further one within
+     * {@link SendRate#NARROW_EVERY} of the one before (a burst of refusals, within a second of its first, counts once),
+     * at most {@code longest}. A refusal shows that the sends arrived closer together than they left, and the widened
+     * window ({@link #throttled}) keeps them apart from now on; the hold only lets the sends already on their way pass
+     * first. Holding every send for a whole back-off at each refusal (a second or two) stopped sending for longer
+     * than the refusal warranted; refusals that go on still reach that back-off within a few.
+     */
+    public Instant throttledWithoutRetryAfter(Duration longest) {
+        long now = nanoTime.getAsLong();
+        long hold;
+        synchronized (this) {
+            long since = now - lastRefusalNanos;
+            if (holdNanos == 0 || since >= SendRate.NARROW_EVERY) {
+                holdNanos = FIRST_HOLD.toNanos();
+            } else if (since >= SendRate.SECOND) {
+                holdNanos = Math.min(holdNanos * 2, longest.toNanos());
+            }
+            lastRefusalNanos = now;
+            hold = Math.min(holdNanos, longest.toNanos());
+        }
+        return throttled(Duration.ofNanos(hold));
+    }
+
     /** As {@link #pairLimited(String, String)}, for the default number. */
     public Instant pairLimited(String recipient) {
         return pairLimited(BusinessNumbers.DEFAULT, recipient);
@@ -316,7 +347,7 @@ public final class SendGate {
      * would otherwise arrive less than a second after it.
      */
     static final class SendRate {
-        private static final long SECOND = 1_000_000_000L;
+        static final long SECOND = 1_000_000_000L;
         private static final double BURST_SECONDS = 0.1;
         /** Room for requests that arrive at the provider closer together than their turns were: 2.5 % of the rate. */
         static final long MARGIN = 25_000_000L;

@@ -160,6 +160,36 @@ class SendGateTest {
     }
 
     @Test
+    void aRefusalWithoutRetryAfterHoldsBrieflyAndLongerWhileRefusalsGoOn() throws Exception {
+        SendGate gate = gate(1000, Duration.ofSeconds(6), 1000, Duration.ZERO);
+        Duration longest = Duration.ofMillis(1500);
+
+        Instant start = clock.instant();
+        assertThat(gate.throttledWithoutRetryAfter(longest)).as("a first refusal")
+                .isEqualTo(start.plus(SendGate.FIRST_HOLD));
+        assertThat(gate.admit(ALICE).notBefore()).isEqualTo(start.plus(SendGate.FIRST_HOLD));
+        advance(Duration.ofMillis(100));
+        assertThat(gate.throttledWithoutRetryAfter(longest)).as("the same burst: the hold stays")
+                .isEqualTo(clock.instant().plus(SendGate.FIRST_HOLD));
+
+        advance(Duration.ofSeconds(2));
+        assertThat(gate.admit(BOB).go()).as("the hold is over").isTrue();
+        assertThat(gate.throttledWithoutRetryAfter(longest)).as("another refusal soon after: twice as long")
+                .isEqualTo(clock.instant().plus(SendGate.FIRST_HOLD.multipliedBy(2)));
+        advance(Duration.ofSeconds(2));
+        assertThat(gate.throttledWithoutRetryAfter(longest)).as("and again: four times")
+                .isEqualTo(clock.instant().plus(SendGate.FIRST_HOLD.multipliedBy(4)));
+        advance(Duration.ofSeconds(2));
+        assertThat(gate.throttledWithoutRetryAfter(longest)).as("never longer than the back-off")
+                .isEqualTo(clock.instant().plus(longest));
+
+        advance(Duration.ofMinutes(1));
+        assertThat(gate.throttledWithoutRetryAfter(longest)).as("a minute without refusals: short again")
+                .isEqualTo(clock.instant().plus(SendGate.FIRST_HOLD));
+        assertThat(gate.admit(ALICE).go()).isFalse();
+    }
+
+    @Test
     void aShortRetryAfterIsWaitedOutInTheGateAndALongOneDefers() throws Exception {
         SendGate gate = new SendGate(state, clock, System::nanoTime, 1000, Duration.ofSeconds(6), 1000,
                 Duration.ofSeconds(1));
