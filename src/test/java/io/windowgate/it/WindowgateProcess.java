@@ -21,8 +21,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the packaged app as its own JVM, the way it is deployed: {@code java -Xmx256m -D<key>=<value>... -jar <jar>}
- * (another -Xmx with {@link #maxHeap}).
+ * Runs the packaged app as its own JVM, the way it is deployed: {@code java -Xmx256m -XX:+UseSerialGC
+ * -D<key>=<value>... -jar <jar>} (another -Xmx with {@link #maxHeap}; another collector when the JVM options name one),
+ * the collector of the Docker image.
  * The output of every start is appended to one log file (with a marker line per start), so a failure can be read
  * there. {@link #kill()} is SIGKILL on Linux: no shutdown hook, no graceful stop.
  */
@@ -150,6 +151,9 @@ public final class WindowgateProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + maxHeap);
+        if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+            command.add("-XX:+UseSerialGC");
+        }
         command.addAll(jvmOptions);
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
