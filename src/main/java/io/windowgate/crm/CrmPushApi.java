@@ -74,9 +74,10 @@ public final class CrmPushApi {
         List<String> accepted = new ArrayList<>();
         List<String> duplicates = new ArrayList<>();
         List<Map<String, Object>> rejected = new ArrayList<>();
+        List<NotificationIntake.Result> results = intake.acceptAll(requests);
         for (int i = 0; i < requests.size(); i++) {
             NotificationRequest request = requests.get(i);
-            NotificationIntake.Result result = intake.accept(request);
+            NotificationIntake.Result result = results.get(i);
             switch (result.outcome()) {
                 case ACCEPTED -> accepted.add(result.notification().id());
                 case DUPLICATE -> duplicates.add(result.notification().id());

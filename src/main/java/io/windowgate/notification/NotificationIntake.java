@@ -89,6 +89,19 @@ public final class NotificationIntake {
      * order of the requests; a repeated id within the chunk is a duplicate of its first occurrence.
      */
     public List<Result> acceptAllToSend(List<NotificationRequest> requests) throws SQLException {
+        return acceptAll(requests, true);
+    }
+
+    /**
+     * {@link #accept} for the items of one request (a CRM push), stored in one transaction: one commit for the request
+     * instead of one per item, and none of its notifications stored unless all are. The results are in the order of
+     * the requests; a repeated id within them is a duplicate of its first occurrence.
+     */
+    public List<Result> acceptAll(List<NotificationRequest> requests) throws SQLException {
+        return acceptAll(requests, false);
+    }
+
+    private List<Result> acceptAll(List<NotificationRequest> requests, boolean claim) throws SQLException {
         List<Result> results = new ArrayList<>(requests.size());
         List<Notification> valid = new ArrayList<>();
         List<Status> statuses = new ArrayList<>();
@@ -106,13 +119,13 @@ public final class NotificationIntake {
             valid.add(n);
             statuses.add(statusOf(n));
         }
-        Instant leaseUntil = outbox.leaseUntil();
-        boolean[] inserted = store.insertAll(valid, statuses, outbox.owner(), leaseUntil);
+        Instant leaseUntil = claim ? outbox.leaseUntil() : null;
+        boolean[] inserted = store.insertAll(valid, statuses, claim ? outbox.owner() : null, leaseUntil);
         for (int i = 0; i < valid.size(); i++) {
             Notification n = valid.get(i);
             results.set(positions.get(i), inserted[i]
                     ? new Result(Outcome.ACCEPTED, n, statuses.get(i), null,
-                            statuses.get(i) == Status.QUEUED ? leaseUntil : null)
+                            claim && statuses.get(i) == Status.QUEUED ? leaseUntil : null)
                     : duplicate(n));
         }
         return results;

@@ -76,8 +76,8 @@ public final class NotificationStore {
 
     /**
      * Stores a chunk of new notifications in one transaction (bulk sources: one commit, so one disk sync, per chunk
-     * instead of per row). Each QUEUED one is claimed for {@code leaseOwner} until {@code leaseUntil}; SCHEDULED ones
-     * wait for their sendAt. Returns, per notification, whether it was new (false: its id was already stored, or
+     * instead of per row). Each QUEUED one is claimed for {@code leaseOwner} until {@code leaseUntil}, or with a null
+     * {@code leaseOwner} left to the outbox, due now; SCHEDULED ones wait for their sendAt. Returns, per notification, whether it was new (false: its id was already stored, or
      * appears earlier in the chunk). Should another writer store one of the ids meanwhile, the chunk is stored row by
      * row instead, with the same answer.
      */
@@ -97,8 +97,8 @@ public final class NotificationStore {
                         Notification n = chunk.get(i);
                         if (taken.add(n.id())) {
                             boolean queued = statuses.get(i) == Status.QUEUED;
-                            bindInsert(s, n, statuses.get(i), queued ? leaseOwner : null, queued ? leaseUntil : null,
-                                    now);
+                            bindInsert(s, n, statuses.get(i), queued ? leaseOwner : null,
+                                    queued ? dueAt(leaseOwner, leaseUntil, now) : null, now);
                             s.addBatch();
                             inserted[i] = true;
                             added++;
@@ -119,9 +119,15 @@ public final class NotificationStore {
         boolean[] inserted = new boolean[chunk.size()];
         for (int i = 0; i < chunk.size(); i++) {
             boolean queued = statuses.get(i) == Status.QUEUED;
-            inserted[i] = insert(chunk.get(i), statuses.get(i), queued ? leaseOwner : null, queued ? leaseUntil : null);
+            inserted[i] = insert(chunk.get(i), statuses.get(i), queued ? leaseOwner : null,
+                    queued ? dueAt(leaseOwner, leaseUntil, clock.instant()) : null);
         }
         return inserted;
+    }
+
+    /** When a new QUEUED row is due: when its claim ends, or now when nobody claimed it (the outbox sends it). */
+    private static Instant dueAt(String leaseOwner, Instant leaseUntil, Instant now) {
+        return leaseOwner == null ? now : leaseUntil;
     }
 
     /** The ids of {@code chunk} already in the table. */

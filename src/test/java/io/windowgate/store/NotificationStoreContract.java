@@ -415,6 +415,22 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     }
 
     @Test
+    void aChunkWithoutAnOwnerIsLeftToTheOutboxDueNow() throws Exception {
+        clock.set(T0);
+        Notification later = new Notification("later", BOB, "See you tomorrow", null, null, T0.plusSeconds(3600), "crm");
+
+        boolean[] inserted = notifications.insertAll(List.of(sessionText("push-1", ALICE), later,
+                sessionText("push-1", BOB)), List.of(Status.QUEUED, Status.SCHEDULED, Status.QUEUED), null, null);
+
+        assertThat(inserted).containsExactly(true, true, false);
+        StoredNotification queued = notifications.find("push-1");
+        assertThat(queued.leaseOwner()).as("nobody claimed it").isNull();
+        assertThat(queued.nextAttemptAt()).as("due now").isEqualTo(T0);
+        assertThat(notifications.find("later").nextAttemptAt()).isNull();
+        assertThat(claimIds("node-a", 10)).as("the outbox takes it at once").containsExactly("push-1");
+    }
+
+    @Test
     void aChunkRacingAnotherWriterFallsBackToRowByRow() throws Exception {
         DataSource racing = RacingDataSource.beforeFirst(database.dataSource(), "INSERT INTO notification",
                 () -> notifications.insert(sessionText("raced", BOB), Status.QUEUED));
