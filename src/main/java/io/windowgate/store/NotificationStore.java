@@ -77,9 +77,9 @@ public final class NotificationStore {
     /**
      * Stores a chunk of new notifications in one transaction (bulk sources: one commit, so one disk sync, per chunk
      * instead of per row). Each QUEUED one is claimed for {@code leaseOwner} until {@code leaseUntil}, or with a null
-     * {@code leaseOwner} left to the outbox, due now; SCHEDULED ones wait for their sendAt. Returns, per notification, whether it was new (false: its id was already stored, or
-     * appears earlier in the chunk). Should another writer store one of the ids meanwhile, the chunk is stored row by
-     * row instead, with the same answer.
+     * {@code leaseOwner} left to the outbox, due now; SCHEDULED ones wait for their sendAt. Returns, per notification,
+     * whether it was new (false: its id was already stored, or appears earlier in the chunk). Should another writer
+     * store one of the ids meanwhile, the chunk is stored row by row instead, with the same answer.
      */
     public boolean[] insertAll(List<Notification> chunk, List<Status> statuses, String leaseOwner, Instant leaseUntil)
             throws SQLException {

@@ -52,9 +52,13 @@ public final class SendGate {
     private volatile long pauseReadAt;
     private volatile boolean pauseLogged;
     private volatile int sharedBy = 1;
-    /** The hold after the last throughput refusal without Retry-After, and when that refusal came (nanos). */
+    /**
+     * The hold after the last throughput refusal without Retry-After, when that refusal came, and when the burst of
+     * refusals it belongs to began (nanos).
+     */
     private long holdNanos;
     private long lastRefusalNanos;
+    private long burstStartNanos;
 
     /** The hold after a first throughput refusal without Retry-After ({@link #throttledWithoutRetryAfter}). */
     public static final Duration FIRST_HOLD = Duration.ofMillis(250);
@@ -223,21 +227,22 @@ public final class SendGate {
     /**
      * The provider answered a throughput error without saying how long to wait (130429 comes without Retry-After):
      * every send is held, for {@link #FIRST_HOLD} after a first refusal, twice as long after each further one within
-     * {@link SendRate#NARROW_EVERY} of the one before (a burst of refusals, within a second of its first, counts once),
-     * at most {@code longest}. A refusal shows that the sends arrived closer together than they left, and the widened
-     * window ({@link #throttled}) keeps them apart from now on; the hold only lets the sends already on their way pass
-     * first. Holding every send for a whole back-off at each refusal (a second or two) stopped sending for longer
-     * than the refusal warranted; refusals that go on still reach that back-off within a few.
+     * {@link SendRate#NARROW_EVERY} of the one before (the refusals within a second of the first of a burst count
+     * once), at most {@code longest}. A refusal shows that the sends arrived closer together than they left, and the
+     * widened window ({@link #throttled}) keeps them apart from now on; the hold only lets the sends already on their
+     * way pass first. A whole back-off at each refusal (a second or two) would stop sending for far longer than one
+     * refusal warrants, while refusals that go on still reach it within a few.
      */
     public Instant throttledWithoutRetryAfter(Duration longest) {
         long now = nanoTime.getAsLong();
         long hold;
         synchronized (this) {
-            long since = now - lastRefusalNanos;
-            if (holdNanos == 0 || since >= SendRate.NARROW_EVERY) {
+            if (holdNanos == 0 || now - lastRefusalNanos >= SendRate.NARROW_EVERY) {
                 holdNanos = FIRST_HOLD.toNanos();
-            } else if (since >= SendRate.SECOND) {
+                burstStartNanos = now;
+            } else if (now - burstStartNanos >= SendRate.SECOND) {
                 holdNanos = Math.min(holdNanos * 2, longest.toNanos());
+                burstStartNanos = now;
             }
             lastRefusalNanos = now;
             hold = Math.min(holdNanos, longest.toNanos());

@@ -355,7 +355,8 @@ public final class BulkBenchmark {
         checkFileFigures(name, done, count);
 
         Phase phase = new Phase(label, count, t0, lastSend, timings, LatencySamples.Summary.EMPTY, appCpu, benchCpu,
-                gcLog.sinceMark(), app.peakRssKib(), rssNote, memory, doneSeconds, 0, loadBefore, loadAfter, appThreads);
+                gcLog.sinceMark(), app.peakRssKib(), rssNote, memory, doneSeconds, 0, loadBefore, loadAfter,
+                appThreads);
         System.out.printf("   %,d rows in %.2f s = %,.0f rows/s end to end (first send after %.2f s; DONE in "
                         + "/api/files after %.2f s); app CPU %.1f s%n", count, phase.seconds(), phase.rate(),
                 phase.firstSendSeconds(), doneSeconds, appCpu);
@@ -702,7 +703,8 @@ public final class BulkBenchmark {
         out.add("memory over the measured drop (at each tenth of the rows sent): " + String.join("; ",
                 wg.memorySeries()));
         out.add("app CPU over the measured drop by thread group (jcmd Thread.print, names without digits; threads that "
-                + "ended meanwhile are missing): " + (wg.appThreads().isEmpty() ? "(no thread dump)" : wg.appThreads()));
+                + "ended meanwhile are missing): "
+                + (wg.appThreads().isEmpty() ? "(no thread dump)" : wg.appThreads()));
         out.add(String.format("whole app run: peak RSS %d MiB (VmHWM), peak heap use %d MiB, %d GC pauses (%d full)",
                 lifetimePeakRssKib >> 10, lifetimeGc.peakBeforeMib(), lifetimeGc.pauses(), lifetimeGc.fullPauses()));
         out.add(String.format("first drop after start (%,d rows, cold JIT): %,.0f rows/s end to end", cold.rows(),

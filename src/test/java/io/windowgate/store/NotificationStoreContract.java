@@ -417,7 +417,8 @@ abstract class NotificationStoreContract extends StoreTestSupport {
     @Test
     void aChunkWithoutAnOwnerIsLeftToTheOutboxDueNow() throws Exception {
         clock.set(T0);
-        Notification later = new Notification("later", BOB, "See you tomorrow", null, null, T0.plusSeconds(3600), "crm");
+        Notification later = new Notification("later", BOB, "See you tomorrow", null, null, T0.plusSeconds(3600),
+                "crm");
 
         boolean[] inserted = notifications.insertAll(List.of(sessionText("push-1", ALICE), later,
                 sessionText("push-1", BOB)), List.of(Status.QUEUED, Status.SCHEDULED, Status.QUEUED), null, null);

@@ -187,6 +187,13 @@ class SendGateTest {
         assertThat(gate.throttledWithoutRetryAfter(longest)).as("a minute without refusals: short again")
                 .isEqualTo(clock.instant().plus(SendGate.FIRST_HOLD));
         assertThat(gate.admit(ALICE).go()).isFalse();
+
+        advance(Duration.ofMillis(900));
+        assertThat(gate.throttledWithoutRetryAfter(longest)).as("0.9 s after the burst began: the same burst")
+                .isEqualTo(clock.instant().plus(SendGate.FIRST_HOLD));
+        advance(Duration.ofMillis(900));
+        assertThat(gate.throttledWithoutRetryAfter(longest)).as("refusals 0.9 s apart still make the hold grow")
+                .isEqualTo(clock.instant().plus(SendGate.FIRST_HOLD.multipliedBy(2)));
     }
 
     @Test
