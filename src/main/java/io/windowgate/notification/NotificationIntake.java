@@ -125,7 +125,7 @@ public final class NotificationIntake {
             Notification n = valid.get(i);
             results.set(positions.get(i), inserted[i]
                     ? new Result(Outcome.ACCEPTED, n, statuses.get(i), null,
-                            claim && statuses.get(i) == Status.QUEUED ? leaseUntil : null)
+                            statuses.get(i) == Status.QUEUED ? leaseUntil : null)
                     : duplicate(n));
         }
         return results;

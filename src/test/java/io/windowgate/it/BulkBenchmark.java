@@ -795,17 +795,26 @@ public final class BulkBenchmark {
         }
     }
 
-    /** Runs {@code jcmd <pid> args...} (flight recordings); fails unless it exits 0. */
+    /** Runs {@code jcmd <pid> args...} (flight recordings); fails unless it exits 0 and reports no error. */
     static void jcmd(long pid, String... args) throws IOException, InterruptedException {
+        String output = jcmdOutput(pid, args);
+        if (output.contains("Could not") || output.contains("Exception")) {
+            throw new IllegalStateException("jcmd " + pid + " " + String.join(" ", args) + " failed: " + output);
+        }
+    }
+
+    /** What {@code jcmd <pid> args...} prints (a thread dump, say); fails unless it exits 0. */
+    static String jcmdOutput(long pid, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
         command.add(Long.toString(pid));
         command.addAll(List.of(args));
         Process jcmd = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (jcmd.waitFor() != 0 || output.contains("Could not") || output.contains("Exception")) {
+        if (jcmd.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
         }
+        return output;
     }
 
     static double secondsSince(long t0) {

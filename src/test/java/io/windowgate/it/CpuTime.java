@@ -1,7 +1,6 @@
 package io.windowgate.it;
 
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -64,8 +63,7 @@ final class CpuTime {
             tasks.forEach(task -> {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9#]", "")
-                            .trim();
+                    String name = group(stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
                     groups.merge(name, seconds, Double::sum);
@@ -90,16 +88,9 @@ final class CpuTime {
     static Map<String, Double> byThreadName(long pid) {
         Map<String, Double> groups = new TreeMap<>();
         try {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
-            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (jcmd.waitFor() != 0) {
-                return groups;
-            }
-            Matcher thread = DUMPED_THREAD.matcher(dump);
+            Matcher thread = DUMPED_THREAD.matcher(BulkBenchmark.jcmdOutput(pid, "Thread.print"));
             while (thread.find()) {
-                groups.merge(thread.group(1).replaceAll("[0-9#]", "").trim(),
-                        Double.parseDouble(thread.group(2)) / 1000, Double::sum);
+                groups.merge(group(thread.group(1)), Double.parseDouble(thread.group(2)) / 1000, Double::sum);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -107,6 +98,11 @@ final class CpuTime {
             // no breakdown: the report says so by its empty line
         }
         return groups;
+    }
+
+    /** A thread's group: its name without digits, so that the threads of one pool add up. */
+    private static String group(String threadName) {
+        return threadName.replaceAll("[0-9#]", "").trim();
     }
 
     /** The CPU seconds of the JIT compiler threads in a {@link #byThreadGroup} breakdown. */
